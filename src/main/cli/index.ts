@@ -1,0 +1,1 @@
+import { createSilentLogger } from '../logging'; createSilentLogger().info('x'); console.log('cli');

@@ -1,0 +1,178 @@
+// The composition root. createCore() wires every service from injected ports and exposes:
+//   - `handlers`: one function per IPC contract channel (a missing one is a compile error);
+//   - `invoke`: validate input with the contract, run the handler, return a Result; never throws;
+//   - services the CLI uses directly (settings, doctor) and `on` for push events.
+// The Electron app, the headless server and the CLI are thin hosts around it.
+import { z } from 'zod';
+import {
+  contract,
+  type Channel,
+  type ChannelArgs,
+  type ChannelOutput,
+  type EventName,
+  type EventPayload,
+} from '../../shared/ipc/contract';
+import type { Result } from '../../shared/result';
+import * as conversations from '../db/repos/conversations';
+import * as memories from '../db/repos/memories';
+import { readSetting, secretValues, writeSetting } from '../db/repos/settings';
+import { stats } from '../db/repos/stats';
+import type { WriteContext } from '../db/repos/audit';
+import { toErrorInfo } from '../errors';
+import { createVault, type Session } from '../profiles/vault';
+import { runDoctor } from './doctor';
+import type { CoreDeps } from './ports';
+import { parseSettingValue, settingDefinition } from './profile-settings';
+
+export type { CoreDeps } from './ports';
+
+export type Handlers = {
+  [C in Channel]: (args: ChannelArgs<C>, actor: string) => ChannelOutput<C> | Promise<ChannelOutput<C>>;
+};
+
+type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+export function createCore(deps: CoreDeps) {
+  const log = deps.logger.child({ module: 'core' });
+  const vault = createVault({
+    dataDir: deps.dataDir,
+    keyStore: deps.keyStore,
+    now: () => deps.clock.now(),
+    logger: deps.logger,
+    redactor: deps.redactor,
+    scryptParams: deps.scryptParams,
+  });
+  const listeners = new Map<EventName, Set<Listener<EventName>>>();
+
+  function emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const fn of listeners.get(event) ?? []) fn(payload);
+  }
+
+  const ctx = (actor: string): WriteContext => ({ now: () => deps.clock.now(), actor });
+  const db = (profileId: string) => vault.session(profileId).db;
+
+  function learnSecrets(session: Session): void {
+    for (const s of secretValues(session.db)) deps.redactor.add(s);
+  }
+
+  const handlers: Handlers = {
+    'profiles.list': () => vault.list(),
+    'profiles.create': async ({ name, protection }) => {
+      const created = await vault.create(name, protection);
+      emit('profiles.changed', { profileId: created.profile.id, locked: false });
+      return created;
+    },
+    'profiles.unlock': async ({ profileId, credential }) => {
+      const session = await vault.unlock(profileId, credential);
+      learnSecrets(session);
+      deps.settings.set('lastProfileId', session.profile.id);
+      emit('profiles.changed', { profileId: session.profile.id, locked: false });
+      return vault.find(session.profile.id);
+    },
+    'profiles.lock': ({ profileId }) => {
+      const summary = vault.lock(profileId);
+      emit('profiles.changed', { profileId: summary.id, locked: true });
+      return summary;
+    },
+
+    'memories.list': ({ profileId, ...q }) => memories.listMemories(db(profileId), q),
+    'memories.get': ({ profileId, id }) => {
+      const d = db(profileId);
+      return { ...memories.getMemory(d, id), versions: memories.listVersions(d, id) };
+    },
+    'memories.create': ({ profileId, ...m }, actor) =>
+      memories.createMemory(db(profileId), { ...m, origin: 'local', manuallyAdded: true }, ctx(actor)),
+    'memories.update': ({ profileId, id, ...patch }, actor) =>
+      memories.updateMemory(db(profileId), id, patch, ctx(actor)),
+    'memories.delete': ({ profileId, id }, actor) => memories.deleteMemory(db(profileId), id, ctx(actor)),
+    'memories.restore': ({ profileId, id }, actor) => memories.restoreMemory(db(profileId), id, ctx(actor)),
+
+    'conversations.list': ({ profileId, ...q }) => conversations.listConversations(db(profileId), q),
+    'conversations.get': ({ profileId, id }) => conversations.getConversation(db(profileId), id),
+
+    'stats.get': ({ profileId }) => stats(db(profileId)),
+  };
+
+  /** Validates, dispatches and wraps: the single entry point for every transport. Never throws. */
+  async function invoke<C extends Channel>(
+    channel: C,
+    input: unknown,
+    actor = 'user',
+  ): Promise<Result<ChannelOutput<C>>> {
+    if (!Object.hasOwn(contract, channel)) {
+      return { ok: false, error: { code: 'BAD_INPUT', message: `unknown channel "${String(channel)}"` } };
+    }
+    const parsed = (contract[channel].input as unknown as z.ZodType<ChannelArgs<C>>).safeParse(input ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      return {
+        ok: false,
+        error: { code: 'BAD_INPUT', message: `${channel}: ${where}${issue?.message ?? 'invalid input'}` },
+      };
+    }
+    try {
+      const handler = handlers[channel] as (
+        args: ChannelArgs<C>,
+        actor: string,
+      ) => ChannelOutput<C> | Promise<ChannelOutput<C>>;
+      return { ok: true, value: await handler(parsed.data, actor) };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (info.code === 'INTERNAL') log.error({ err, channel }, 'handler failed');
+      return { ok: false, error: info };
+    }
+  }
+
+  return {
+    vault,
+    handlers,
+    invoke,
+    on<E extends EventName>(event: E, fn: Listener<E>): () => void {
+      const set = listeners.get(event) ?? new Set<Listener<EventName>>();
+      listeners.set(event, set);
+      const listener = fn as unknown as Listener<EventName>;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+
+    /** Unlocks for a host that already holds a credential (CLI, headless server). */
+    async unlock(profileRef: string, credential: Parameters<typeof vault.unlock>[1]): Promise<Session> {
+      const session = await vault.unlock(profileRef, credential);
+      learnSecrets(session);
+      return session;
+    },
+
+    settings: {
+      /** Secret values are never returned, only whether they are set. */
+      get(profileRef: string, key: string): { key: string; secret: boolean; value: unknown } {
+        const def = settingDefinition(key);
+        const value = readSetting(vault.session(profileRef).db, key);
+        return {
+          key,
+          secret: def.secret,
+          value: def.secret ? (value === undefined ? null : '(set)') : (value ?? null),
+        };
+      },
+      set(profileRef: string, key: string, text: string, actor: string): void {
+        const def = settingDefinition(key);
+        if (def.secret) deps.redactor.add(text);
+        const value = parseSettingValue(key, text);
+        writeSetting(vault.session(profileRef).db, key, value, def.secret, ctx(actor));
+        log.info({ key }, 'setting changed');
+      },
+    },
+
+    async doctor(profileRef: string) {
+      const backend = deps.keyStore && (await deps.keyStore.isAvailable()) ? await deps.keyStore.backend() : null;
+      return runDoctor(vault.session(profileRef), backend);
+    },
+
+    close(): void {
+      vault.closeAll();
+      listeners.clear();
+    },
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;

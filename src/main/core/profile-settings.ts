@@ -1,0 +1,40 @@
+// The per-profile settings the app knows, each with its schema and whether it is secret. Unknown keys
+// are refused so a typo cannot silently do nothing.
+import { z } from 'zod';
+import { AppError } from '../errors';
+
+export const PROFILE_SETTINGS = {
+  'omi.apiKey': {
+    schema: z.string().regex(/^omi_dev_\S+$/, 'an OMI developer key starts with omi_dev_'),
+    secret: true,
+  },
+  'omi.uid': { schema: z.string().min(1).max(200), secret: false },
+  'omi.apiUrl': { schema: z.url(), secret: false },
+  'webhook.tunnelHost': {
+    schema: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name such as abc.trycloudflare.com'),
+    secret: false,
+  },
+  'webhook.replyMessage': { schema: z.string().max(200), secret: false },
+  'embedding.provider': { schema: z.enum(['gemini', 'ollama', 'none']), secret: false },
+  'gemini.apiKey': { schema: z.string().min(10).max(200), secret: true },
+  'ollama.model': { schema: z.string().min(1).max(200), secret: false },
+} as const;
+
+export type SettingKey = keyof typeof PROFILE_SETTINGS;
+
+export function settingDefinition(key: string) {
+  if (!Object.hasOwn(PROFILE_SETTINGS, key)) {
+    throw new AppError('BAD_INPUT', `unknown setting "${key}"; known: ${Object.keys(PROFILE_SETTINGS).join(', ')}`);
+  }
+  return PROFILE_SETTINGS[key as SettingKey];
+}
+
+/** Settings arrive as text (CLI, forms); parse JSON where it is JSON, else keep the string. */
+export function parseSettingValue(key: string, text: string): unknown {
+  const def = settingDefinition(key);
+  const parsed = def.schema.safeParse(text);
+  if (!parsed.success) {
+    throw new AppError('BAD_INPUT', `invalid value for ${key}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,13 @@
+// The ordered list of schema migrations. Append only; versions go in steps of 10.
+import type Database from 'better-sqlite3-multiple-ciphers';
+import * as initial from './0010-initial';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+export const migrations: readonly Migration[] = [{ version: 10, name: 'initial', up: initial.up }];
+
+export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

@@ -1,0 +1,174 @@
+// Conversations with their transcript segments, action items and events. An upsert replaces the
+// children of a conversation wholesale: OMI always sends the complete conversation, so its latest
+// delivery is the truth. The raw payload is stored beside the parsed columns.
+import { createHash } from 'node:crypto';
+import type { ConversationDetail, ConversationSummary } from '../../../shared/models';
+import { AppError } from '../../errors';
+import type { NormalizedConversation } from '../../webhook/omi-conversation';
+import type { Db } from '../open';
+import { stmt } from '../prepared';
+import { audit, type WriteContext } from './audit';
+
+type Origin = ConversationSummary['origin'];
+
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+/** A stable hash of what we store, so an identical re-delivery changes nothing. */
+export function conversationHash(c: NormalizedConversation): string {
+  const { raw: _raw, ...parsed } = c;
+  return createHash('sha256').update(JSON.stringify(parsed)).digest('hex');
+}
+
+export function upsertConversation(
+  db: Db,
+  c: NormalizedConversation,
+  origin: Origin,
+  ctx: WriteContext,
+): { id: string; outcome: UpsertOutcome } {
+  const hash = conversationHash(c);
+  const now = ctx.now().toISOString();
+  return db.transaction(() => {
+    const existing = stmt(db, 'SELECT content_hash FROM conversations WHERE id = ?').get(c.id) as
+      { content_hash: string } | undefined;
+    if (existing?.content_hash === hash) return { id: c.id, outcome: 'unchanged' as const };
+
+    stmt(
+      db,
+      `INSERT INTO conversations (id, created_at, started_at, finished_at, source, language, title, overview, emoji,
+         category, status, discarded, starred, visibility, geolocation, raw, content_hash, origin, updated_at)
+       VALUES (@id, @createdAt, @startedAt, @finishedAt, @source, @language, @title, @overview, @emoji,
+         @category, @status, @discarded, @starred, @visibility, @geolocation, @raw, @hash, @origin, @now)
+       ON CONFLICT (id) DO UPDATE SET
+         created_at = excluded.created_at, started_at = excluded.started_at, finished_at = excluded.finished_at,
+         source = excluded.source, language = excluded.language, title = excluded.title,
+         overview = excluded.overview, emoji = excluded.emoji, category = excluded.category,
+         status = excluded.status, discarded = excluded.discarded, starred = excluded.starred,
+         visibility = excluded.visibility, geolocation = excluded.geolocation, raw = excluded.raw,
+         content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+    ).run({
+      id: c.id,
+      createdAt: c.createdAt ?? c.startedAt ?? now,
+      startedAt: c.startedAt,
+      finishedAt: c.finishedAt,
+      source: c.source,
+      language: c.language,
+      title: c.title,
+      overview: c.overview,
+      emoji: c.emoji,
+      category: c.category,
+      status: c.status,
+      discarded: c.discarded ? 1 : 0,
+      starred: c.starred ? 1 : 0,
+      visibility: c.visibility,
+      geolocation: c.geolocation ? JSON.stringify(c.geolocation) : null,
+      raw: JSON.stringify(c.raw),
+      hash,
+      origin,
+      now,
+    });
+
+    stmt(db, 'DELETE FROM transcript_segments WHERE conversation_id = ?').run(c.id);
+    c.segments.forEach((g, idx) =>
+      stmt(
+        db,
+        `INSERT INTO transcript_segments (conversation_id, idx, segment_id, text, speaker, speaker_id, is_user, person_id, start_s, end_s)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(c.id, idx, g.segmentId, g.text, g.speaker, g.speakerId, g.isUser ? 1 : 0, g.personId, g.start, g.end),
+    );
+    stmt(db, 'DELETE FROM action_items WHERE conversation_id = ?').run(c.id);
+    for (const a of c.actionItems) {
+      stmt(
+        db,
+        `INSERT INTO action_items (conversation_id, description, completed, created_at, updated_at, due_at, completed_at, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(c.id, a.description, a.completed ? 1 : 0, a.createdAt, a.updatedAt, a.dueAt, a.completedAt, origin);
+    }
+    stmt(db, 'DELETE FROM events WHERE conversation_id = ?').run(c.id);
+    for (const e of c.events) {
+      stmt(
+        db,
+        'INSERT INTO events (conversation_id, title, description, start, duration_minutes, created) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(c.id, e.title, e.description, e.start, e.durationMinutes, e.created ? 1 : 0);
+    }
+    const outcome: UpsertOutcome = existing ? 'updated' : 'created';
+    audit(db, ctx, outcome === 'created' ? 'create' : 'update', 'conversation', c.id, {
+      segments: c.segments.length,
+    });
+    return { id: c.id, outcome };
+  })();
+}
+
+interface SummaryRow {
+  id: string;
+  title: string;
+  overview: string;
+  emoji: string | null;
+  category: string;
+  source: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  created_at: string;
+  starred: number;
+  origin: Origin;
+  deleted_at: string | null;
+  language: string | null;
+  status: string | null;
+}
+
+function toSummary(r: SummaryRow): ConversationSummary {
+  return {
+    id: r.id,
+    title: r.title,
+    overview: r.overview,
+    emoji: r.emoji,
+    category: r.category,
+    source: r.source,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    createdAt: r.created_at,
+    starred: r.starred === 1,
+    origin: r.origin,
+    deletedAt: r.deleted_at,
+  };
+}
+
+export function listConversations(
+  db: Db,
+  q: { trash: boolean; limit: number; offset: number },
+): { items: ConversationSummary[]; total: number } {
+  const rows = stmt(
+    db,
+    `SELECT * FROM conversations WHERE (deleted_at IS NOT NULL) = ?
+     ORDER BY coalesce(started_at, created_at) DESC, pk DESC LIMIT ? OFFSET ?`,
+  ).all(q.trash ? 1 : 0, q.limit, q.offset) as SummaryRow[];
+  const { n } = stmt(db, 'SELECT count(*) AS n FROM conversations WHERE (deleted_at IS NOT NULL) = ?').get(
+    q.trash ? 1 : 0,
+  ) as { n: number };
+  return { items: rows.map(toSummary), total: n };
+}
+
+export function getConversation(db: Db, id: string): ConversationDetail {
+  const row = stmt(db, 'SELECT * FROM conversations WHERE id = ?').get(id) as SummaryRow | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `no conversation with id ${id}`);
+  const segments = stmt(
+    db,
+    `SELECT idx AS "index", text, speaker, speaker_id AS speakerId, is_user AS isUser, person_id AS personId,
+       start_s AS start, end_s AS "end" FROM transcript_segments WHERE conversation_id = ? ORDER BY idx`,
+  ).all(id) as (Omit<ConversationDetail['segments'][number], 'isUser'> & { isUser: number })[];
+  const actionItems = stmt(
+    db,
+    'SELECT pk AS id, description, completed, due_at AS dueAt FROM action_items WHERE conversation_id = ? AND deleted_at IS NULL ORDER BY pk',
+  ).all(id) as (Omit<ConversationDetail['actionItems'][number], 'completed'> & { completed: number })[];
+  const events = stmt(
+    db,
+    'SELECT pk AS id, title, description, start, duration_minutes AS durationMinutes FROM events WHERE conversation_id = ? ORDER BY pk',
+  ).all(id) as ConversationDetail['events'];
+  return {
+    ...toSummary(row),
+    language: row.language,
+    status: row.status,
+    segments: segments.map((g) => ({ ...g, isUser: g.isUser === 1 })),
+    actionItems: actionItems.map((a) => ({ ...a, completed: a.completed === 1 })),
+    events,
+  };
+}

@@ -1,0 +1,205 @@
+// Profiles, locking and unlocking. An unlocked profile is a Session: its profile.json and an open
+// database connection. Locking closes the connection and forgets the key. Profiles share nothing:
+// separate folders, files, master keys and wraps.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import type { Credential } from '../../shared/ipc/contract';
+import type { ProfileSummary } from '../../shared/models';
+import { openDatabase, type Db } from '../db/open';
+import { AppError } from '../errors';
+import type { Logger, Redactor } from '../logging';
+import {
+  newMasterKey,
+  newRecoveryKey,
+  unwrapWithKeychain,
+  unwrapWithPassphrase,
+  unwrapWithRecoveryKey,
+  wrapWithKeychain,
+  wrapWithPassphrase,
+  wrapWithRecoveryKey,
+  type KeyStore,
+} from './keys';
+import { databasePath, profileDir, readProfiles, writeProfileFile, type ProfileFile } from './registry';
+import { CIPHER } from '../db/open';
+
+export interface Session {
+  profile: ProfileFile;
+  dir: string;
+  db: Db;
+}
+
+export type Protection = { kind: 'passphrase'; passphrase: string } | { kind: 'keychain' };
+
+export interface VaultDeps {
+  dataDir: string;
+  keyStore?: KeyStore;
+  now: () => Date;
+  logger: Logger;
+  redactor: Redactor;
+  /** scrypt cost; tests may lower it, production uses the default. */
+  scryptParams?: { N: number; r: number; p: number };
+}
+
+export function createVault(deps: VaultDeps) {
+  const sessions = new Map<string, Session>();
+  const log = deps.logger.child({ module: 'vault' });
+
+  function summary(p: ProfileFile): ProfileSummary {
+    const protection: ProfileSummary['protection'] = [];
+    if (p.keys.passphrase) protection.push('passphrase');
+    if (p.keys.keychain) protection.push('keychain');
+    protection.push('recovery');
+    return { id: p.id, name: p.name, createdAt: p.createdAt, locked: !sessions.has(p.id), protection };
+  }
+
+  function find(ref: string): ProfileFile {
+    const all = readProfiles(deps.dataDir);
+    const hit = all.find((p) => p.id === ref) ?? all.find((p) => p.name.toLowerCase() === ref.trim().toLowerCase());
+    if (!hit) throw new AppError('NOT_FOUND', `no profile named "${ref}"`);
+    return hit;
+  }
+
+  function openSession(profile: ProfileFile, masterKey: Buffer): Session {
+    const dir = profileDir(deps.dataDir, profile.id);
+    deps.redactor.add(masterKey);
+    const db = openDatabase(databasePath(dir), masterKey, { snapshotDir: join(dir, 'backups'), now: deps.now });
+    masterKey.fill(0);
+    const session = { profile, dir, db };
+    sessions.set(profile.id, session);
+    return session;
+  }
+
+  async function masterKeyFor(profile: ProfileFile, credential: Credential): Promise<Buffer> {
+    switch (credential.kind) {
+      case 'passphrase':
+        deps.redactor.add(credential.passphrase);
+        if (!profile.keys.passphrase) throw new AppError('BAD_INPUT', 'this profile has no passphrase');
+        return unwrapWithPassphrase(profile.keys.passphrase, credential.passphrase, profile.id);
+      case 'recovery':
+        deps.redactor.add(credential.recoveryKey);
+        return unwrapWithRecoveryKey(profile.keys.recovery, credential.recoveryKey, profile.id);
+      case 'keychain':
+        if (!profile.keys.keychain) throw new AppError('BAD_INPUT', 'this profile is not in the OS keychain');
+        return unwrapWithKeychain(profile.keys.keychain, deps.keyStore);
+    }
+  }
+
+  return {
+    list(): ProfileSummary[] {
+      return readProfiles(deps.dataDir).map(summary);
+    },
+
+    find(ref: string): ProfileSummary {
+      return summary(find(ref));
+    },
+
+    async create(name: string, protection: Protection): Promise<{ profile: ProfileSummary; recoveryKey: string }> {
+      const trimmed = name.trim();
+      if (readProfiles(deps.dataDir).some((p) => p.name.toLowerCase() === trimmed.toLowerCase())) {
+        throw new AppError('CONFLICT', `a profile named "${trimmed}" already exists`);
+      }
+      const id = ulid();
+      const masterKey = newMasterKey();
+      const recoveryKey = newRecoveryKey();
+      deps.redactor.add(masterKey);
+      deps.redactor.add(recoveryKey);
+      const keys: ProfileFile['keys'] = { recovery: wrapWithRecoveryKey(masterKey, recoveryKey, id) };
+      if (protection.kind === 'passphrase') {
+        deps.redactor.add(protection.passphrase);
+        keys.passphrase = await wrapWithPassphrase(masterKey, protection.passphrase, id, deps.scryptParams);
+      } else {
+        keys.keychain = await wrapWithKeychain(masterKey, deps.keyStore);
+      }
+      const profile: ProfileFile = {
+        formatVersion: 1,
+        id,
+        name: trimmed,
+        createdAt: deps.now().toISOString(),
+        cipher: { ...CIPHER },
+        omiUid: null,
+        keys,
+      };
+      const dir = profileDir(deps.dataDir, id);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      try {
+        // The database first, profile.json last: until profile.json exists the folder is not a profile.
+        openSession(profile, masterKey);
+        writeProfileFile(dir, profile);
+      } catch (err) {
+        sessions.get(id)?.db.close();
+        sessions.delete(id);
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      log.info({ profileId: id, protection: protection.kind }, 'profile created');
+      return { profile: summary(profile), recoveryKey };
+    },
+
+    async unlock(ref: string, credential: Credential): Promise<Session> {
+      const profile = find(ref);
+      const open = sessions.get(profile.id);
+      if (open) return open;
+      try {
+        const session = openSession(profile, await masterKeyFor(profile, credential));
+        log.info({ profileId: profile.id, via: credential.kind }, 'profile unlocked');
+        return session;
+      } catch (err) {
+        log.warn({ profileId: profile.id, via: credential.kind, code: (err as AppError).code }, 'unlock failed');
+        throw err;
+      }
+    },
+
+    lock(ref: string): ProfileSummary {
+      const profile = find(ref);
+      const session = sessions.get(profile.id);
+      if (session) {
+        session.db.close();
+        sessions.delete(profile.id);
+        log.info({ profileId: profile.id }, 'profile locked');
+      }
+      return summary(profile);
+    },
+
+    session(ref: string): Session {
+      const profile = find(ref);
+      const session = sessions.get(profile.id);
+      if (!session) throw new AppError('LOCKED', `profile "${profile.name}" is locked`);
+      return session;
+    },
+
+    /** Replaces (or adds) the passphrase wrap, after proving the caller can open the vault. */
+    async setPassphrase(ref: string, credential: Credential, newPassphrase: string): Promise<ProfileSummary> {
+      if (newPassphrase.length < 8) throw new AppError('BAD_INPUT', 'a passphrase needs at least 8 characters');
+      const profile = find(ref);
+      deps.redactor.add(newPassphrase);
+      const masterKey = await masterKeyFor(profile, credential);
+      try {
+        const updated: ProfileFile = {
+          ...profile,
+          keys: {
+            ...profile.keys,
+            passphrase: await wrapWithPassphrase(masterKey, newPassphrase, profile.id, deps.scryptParams),
+          },
+        };
+        // Prove the unwrapped key really opens this database before replacing anything.
+        if (!sessions.has(profile.id)) {
+          openSession(profile, Buffer.from(masterKey)).db.close();
+          sessions.delete(profile.id);
+        }
+        writeProfileFile(profileDir(deps.dataDir, profile.id), updated);
+        log.info({ profileId: profile.id, via: credential.kind }, 'passphrase set');
+        return summary(updated);
+      } finally {
+        masterKey.fill(0);
+      }
+    },
+
+    closeAll(): void {
+      for (const s of sessions.values()) s.db.close();
+      sessions.clear();
+    },
+  };
+}
+
+export type Vault = ReturnType<typeof createVault>;

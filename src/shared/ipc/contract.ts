@@ -1,0 +1,106 @@
+// The one list of what the UI may ask of the main process. Every host (Electron IPC, the headless
+// HTTP bridge) registers handlers by looping over this object, the preload exposes only its keys and
+// the renderer's client infers its types from it. Adding a channel means editing this object and
+// following the compiler.
+import { z } from 'zod';
+import {
+  ConversationDetail,
+  ConversationSummary,
+  Id,
+  Memory,
+  MemoryCategory,
+  MemoryVersion,
+  Page,
+  ProfileSummary,
+  Stats,
+  Visibility,
+} from '../models';
+
+const ProfileRef = z.object({ profileId: Id });
+const Tags = z.array(z.string().trim().min(1).max(64)).max(64);
+const Content = z.string().trim().min(1).max(10_000);
+
+export const Credential = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(1).max(1024) }),
+  z.object({ kind: z.literal('keychain') }),
+  z.object({ kind: z.literal('recovery'), recoveryKey: z.string().min(1).max(200) }),
+]);
+export type Credential = z.infer<typeof Credential>;
+
+export const contract = {
+  'profiles.list': { input: z.object({}), output: z.array(ProfileSummary) },
+  'profiles.create': {
+    input: z.object({
+      name: z.string().trim().min(1).max(100),
+      protection: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(8).max(1024) }),
+        z.object({ kind: z.literal('keychain') }),
+      ]),
+    }),
+    // The recovery key is returned exactly once, at creation, so the user can write it down.
+    output: z.object({ profile: ProfileSummary, recoveryKey: z.string() }),
+  },
+  'profiles.unlock': {
+    input: ProfileRef.extend({ credential: Credential }),
+    output: ProfileSummary,
+  },
+  'profiles.lock': { input: ProfileRef, output: ProfileSummary },
+
+  'memories.list': {
+    input: ProfileRef.extend({
+      trash: z.boolean().default(false),
+      tag: z.string().optional(),
+      ...Page.shape,
+    }),
+    output: z.object({ items: z.array(Memory), total: z.number().int() }),
+  },
+  'memories.get': {
+    input: ProfileRef.extend({ id: Id }),
+    output: Memory.extend({ versions: z.array(MemoryVersion) }),
+  },
+  'memories.create': {
+    input: ProfileRef.extend({
+      content: Content,
+      category: MemoryCategory.default('manual'),
+      visibility: Visibility.default('private'),
+      tags: Tags.default([]),
+    }),
+    output: Memory,
+  },
+  'memories.update': {
+    input: ProfileRef.extend({
+      id: Id,
+      content: Content.optional(),
+      category: MemoryCategory.optional(),
+      visibility: Visibility.optional(),
+      tags: Tags.optional(),
+    }),
+    output: Memory,
+  },
+  'memories.delete': { input: ProfileRef.extend({ id: Id }), output: Memory },
+  'memories.restore': { input: ProfileRef.extend({ id: Id }), output: Memory },
+
+  'conversations.list': {
+    input: ProfileRef.extend({ trash: z.boolean().default(false), ...Page.shape }),
+    output: z.object({ items: z.array(ConversationSummary), total: z.number().int() }),
+  },
+  'conversations.get': { input: ProfileRef.extend({ id: Id }), output: ConversationDetail },
+
+  'stats.get': { input: ProfileRef, output: Stats },
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type ChannelInput<C extends Channel> = z.input<Contract[C]['input']>;
+export type ChannelArgs<C extends Channel> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends Channel> = z.output<Contract[C]['output']>;
+
+/** Push events from main to the UI. */
+export const events = {
+  'profiles.changed': z.object({ profileId: Id, locked: z.boolean() }),
+} as const;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export const channelNames = Object.keys(contract) as Channel[];
+export const eventNames = Object.keys(events) as EventName[];

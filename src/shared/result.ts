@@ -1,0 +1,30 @@
+// The error vocabulary shared by every boundary (IPC, HTTP, CLI). Codes are a closed union so a host
+// can map each one (the CLI maps them to exit statuses) and the compiler notices a new one.
+
+export const ERROR_CODES = [
+  'BAD_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'WRONG_KEY',
+  'LOCKED',
+  'KEYSTORE_UNAVAILABLE',
+  'DB_FROM_FUTURE',
+  'DB_CORRUPT',
+  'VALIDATION',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string): Result<never> => ({
+  ok: false,
+  error: { code, message },
+});
