@@ -1,1 +1,3 @@
-import { createSilentLogger } from '../logging'; createSilentLogger().info('x'); console.log('cli');
+import { createSilentLogger } from '../logging';
+createSilentLogger().info('x');
+console.log('cli');

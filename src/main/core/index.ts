@@ -3,6 +3,7 @@
 //   - `invoke`: validate input with the contract, run the handler, return a Result; never throws;
 //   - services the CLI uses directly (settings, doctor) and `on` for push events.
 // The Electron app, the headless server and the CLI are thin hosts around it.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   contract,
@@ -18,11 +19,12 @@ import * as memories from '../db/repos/memories';
 import { readSetting, secretValues, writeSetting } from '../db/repos/settings';
 import { stats } from '../db/repos/stats';
 import type { WriteContext } from '../db/repos/audit';
+import type { Db } from '../db/open';
 import { toErrorInfo } from '../errors';
 import { createVault, type Session } from '../profiles/vault';
 import { runDoctor } from './doctor';
 import type { CoreDeps } from './ports';
-import { parseSettingValue, settingDefinition } from './profile-settings';
+import { DEFAULT_WEBHOOK_PORT, parseSettingValue, settingDefinition } from './profile-settings';
 
 export type { CoreDeps } from './ports';
 
@@ -55,10 +57,21 @@ export function createCore(deps: CoreDeps) {
     for (const s of secretValues(session.db)) deps.redactor.add(s);
   }
 
+  /** The webhook secret is made with the profile; a profile whose creation was cut short gets one late. */
+  function ensureWebhookSecret(d: Db, writeCtx: WriteContext): string {
+    const existing = readSetting(d, 'webhook.secret');
+    if (typeof existing === 'string') return existing;
+    const secret = randomBytes(24).toString('base64url');
+    deps.redactor.add(secret);
+    writeSetting(d, 'webhook.secret', secret, true, writeCtx);
+    return secret;
+  }
+
   const handlers: Handlers = {
     'profiles.list': () => vault.list(),
-    'profiles.create': async ({ name, protection }) => {
+    'profiles.create': async ({ name, protection }, actor) => {
       const created = await vault.create(name, protection);
+      ensureWebhookSecret(vault.session(created.profile.id).db, ctx(actor));
       emit('profiles.changed', { profileId: created.profile.id, locked: false });
       return created;
     },
@@ -161,6 +174,14 @@ export function createCore(deps: CoreDeps) {
         writeSetting(vault.session(profileRef).db, key, value, def.secret, ctx(actor));
         log.info({ key }, 'setting changed');
       },
+    },
+
+    /** The base URL OMI should call: http://127.0.0.1:<port>/omi/<secret> (kinds are appended). */
+    webhookUrl(profileRef: string, actor = 'user'): string {
+      const d = vault.session(profileRef).db;
+      const secret = ensureWebhookSecret(d, ctx(actor));
+      const port = readSetting(d, 'webhook.port');
+      return `http://127.0.0.1:${typeof port === 'number' ? port : DEFAULT_WEBHOOK_PORT}/omi/${secret}`;
     },
 
     async doctor(profileRef: string) {

@@ -14,6 +14,12 @@ export const PROFILE_SETTINGS = {
     schema: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name such as abc.trycloudflare.com'),
     secret: false,
   },
+  // >= 128 random bits in the webhook path; it selects the profile (DESIGN.md §5).
+  'webhook.secret': {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 22 URL-safe characters'),
+    secret: true,
+  },
+  'webhook.port': { schema: z.coerce.number().int().min(1).max(65535), secret: false },
   'webhook.replyMessage': { schema: z.string().max(200), secret: false },
   'embedding.provider': { schema: z.enum(['gemini', 'ollama', 'none']), secret: false },
   'gemini.apiKey': { schema: z.string().min(10).max(200), secret: true },
@@ -38,3 +44,5 @@ export function parseSettingValue(key: string, text: string): unknown {
   }
   return parsed.data;
 }
+
+export const DEFAULT_WEBHOOK_PORT = 8787;
