@@ -159,8 +159,10 @@ export function updateMemory(db: Db, id: string, patch: MemoryPatch, ctx: WriteC
       visibility: patch.visibility ?? before.visibility,
       tags: patch.tags ? normalizeTags(patch.tags) : before.tags,
     };
+    // Tag names are case-insensitive in storage (an existing "b" absorbs "B"), so compare them that way.
+    const comparable = (v: unknown) => JSON.stringify(Array.isArray(v) ? v.map((t: string) => t.toLowerCase()) : v);
     const changed = (Object.keys(after) as (keyof typeof after)[]).filter(
-      (k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+      (k) => comparable(after[k]) !== comparable(before[k]),
     );
     if (changed.length === 0) return before;
     const now = ctx.now().toISOString();
