@@ -112,3 +112,25 @@ export const Page = z.object({
   limit: z.number().int().min(1).max(1000).default(50),
   offset: z.number().int().min(0).default(0),
 });
+
+export const InboxEntry = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  receivedAt: z.string(),
+  uid: z.string().nullable(),
+  idempotencyKey: z.string(),
+  payloadId: z.string().nullable(),
+  status: z.string(),
+  error: z.string().nullable(),
+  size: z.number().int(),
+  handlingMs: z.number().nullable(),
+});
+export type InboxEntry = z.infer<typeof InboxEntry>;
+
+export const DaySummary = z.object({
+  id: z.number().int(),
+  summary: z.string(),
+  createdAt: z.string(),
+  receivedAt: z.string(),
+});
+export type DaySummary = z.infer<typeof DaySummary>;

@@ -3,7 +3,6 @@
 //   - `invoke`: validate input with the contract, run the handler, return a Result; never throws;
 //   - services the CLI uses directly (settings, doctor) and `on` for push events.
 // The Electron app, the headless server and the CLI are thin hosts around it.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   contract,
@@ -18,13 +17,15 @@ import * as conversations from '../db/repos/conversations';
 import * as memories from '../db/repos/memories';
 import { readSetting, secretValues, writeSetting } from '../db/repos/settings';
 import { stats } from '../db/repos/stats';
+import { listDaySummaries } from '../db/repos/day-summaries';
+import { listInbox } from '../db/repos/inbox';
+import { createWebhookService } from '../webhook/service';
 import type { WriteContext } from '../db/repos/audit';
-import type { Db } from '../db/open';
-import { toErrorInfo } from '../errors';
-import { createVault, type Session } from '../profiles/vault';
+import { AppError, toErrorInfo } from '../errors';
+import { createVault, WEBHOOK_SECRET_KEY, type Session } from '../profiles/vault';
 import { runDoctor } from './doctor';
 import type { CoreDeps } from './ports';
-import { DEFAULT_WEBHOOK_PORT, parseSettingValue, settingDefinition } from './profile-settings';
+import { DEFAULT_WEBHOOK_PORT, parseSettingValue, PUBLIC_MIRRORS, settingDefinition } from './profile-settings';
 
 export type { CoreDeps } from './ports';
 
@@ -53,31 +54,49 @@ export function createCore(deps: CoreDeps) {
   const ctx = (actor: string): WriteContext => ({ now: () => deps.clock.now(), actor });
   const db = (profileId: string) => vault.session(profileId).db;
 
-  function learnSecrets(session: Session): void {
-    for (const s of secretValues(session.db)) deps.redactor.add(s);
-  }
+  const webhook = createWebhookService({
+    dataDir: deps.dataDir,
+    vault,
+    now: () => deps.clock.now(),
+    logger: deps.logger,
+    redactor: deps.redactor,
+    onIngested(profileId, outcome, kind) {
+      emit('inbox.delivery', { profileId, id: outcome.inboxId, kind, status: outcome.status });
+      if (outcome.newSegments.length > 0) {
+        emit('transcript.live', {
+          profileId,
+          sessionId: outcome.sessionId,
+          segments: outcome.newSegments.map((g, index) => ({
+            index,
+            text: g.text,
+            speaker: g.speaker,
+            speakerId: g.speakerId,
+            isUser: g.isUser,
+            personId: g.personId,
+            start: g.start,
+            end: g.end,
+          })),
+        });
+      }
+    },
+  });
 
-  /** The webhook secret is made with the profile; a profile whose creation was cut short gets one late. */
-  function ensureWebhookSecret(d: Db, writeCtx: WriteContext): string {
-    const existing = readSetting(d, 'webhook.secret');
-    if (typeof existing === 'string') return existing;
-    const secret = randomBytes(24).toString('base64url');
-    deps.redactor.add(secret);
-    writeSetting(d, 'webhook.secret', secret, true, writeCtx);
-    return secret;
+  /** Every unlock learns the profile's secrets for the log scrubber and ingests the locked spool. */
+  async function afterUnlock(session: Session): Promise<void> {
+    for (const s of secretValues(session.db)) deps.redactor.add(s);
+    await webhook.drainSpool(session.profile.id);
   }
 
   const handlers: Handlers = {
     'profiles.list': () => vault.list(),
-    'profiles.create': async ({ name, protection }, actor) => {
+    'profiles.create': async ({ name, protection }) => {
       const created = await vault.create(name, protection);
-      ensureWebhookSecret(vault.session(created.profile.id).db, ctx(actor));
       emit('profiles.changed', { profileId: created.profile.id, locked: false });
       return created;
     },
     'profiles.unlock': async ({ profileId, credential }) => {
       const session = await vault.unlock(profileId, credential);
-      learnSecrets(session);
+      await afterUnlock(session);
       deps.settings.set('lastProfileId', session.profile.id);
       emit('profiles.changed', { profileId: session.profile.id, locked: false });
       return vault.find(session.profile.id);
@@ -104,6 +123,11 @@ export function createCore(deps: CoreDeps) {
     'conversations.get': ({ profileId, id }) => conversations.getConversation(db(profileId), id),
 
     'stats.get': ({ profileId }) => stats(db(profileId)),
+
+    'inbox.list': ({ profileId, ...q }) => listInbox(db(profileId), q),
+    'inbox.get': ({ profileId, id }) => webhook.show(profileId, id),
+    'inbox.replay': ({ profileId, id }) => ({ status: webhook.replay(profileId, id).status }),
+    'daySummaries.list': ({ profileId, ...q }) => listDaySummaries(db(profileId), q),
   };
 
   /** Validates, dispatches and wraps: the single entry point for every transport. Never throws. */
@@ -139,6 +163,7 @@ export function createCore(deps: CoreDeps) {
 
   return {
     vault,
+    webhook,
     handlers,
     invoke,
     on<E extends EventName>(event: E, fn: Listener<E>): () => void {
@@ -152,7 +177,7 @@ export function createCore(deps: CoreDeps) {
     /** Unlocks for a host that already holds a credential (CLI, headless server). */
     async unlock(profileRef: string, credential: Parameters<typeof vault.unlock>[1]): Promise<Session> {
       const session = await vault.unlock(profileRef, credential);
-      learnSecrets(session);
+      await afterUnlock(session);
       return session;
     },
 
@@ -172,16 +197,30 @@ export function createCore(deps: CoreDeps) {
         if (def.secret) deps.redactor.add(text);
         const value = parseSettingValue(key, text);
         writeSetting(vault.session(profileRef).db, key, value, def.secret, ctx(actor));
+        // The webhook listener must route, check the uid and the Host of deliveries while the
+        // profile is locked, so these few non-secret values are mirrored into profile.json.
+        const mirror = PUBLIC_MIRRORS[key];
+        if (mirror) {
+          vault.updateProfile(profileRef, (p) => mirror(p, value));
+          webhook.invalidate();
+        }
         log.info({ key }, 'setting changed');
       },
     },
 
     /** The base URL OMI should call: http://127.0.0.1:<port>/omi/<secret> (kinds are appended). */
-    webhookUrl(profileRef: string, actor = 'user'): string {
+    webhookUrl(profileRef: string): string {
       const d = vault.session(profileRef).db;
-      const secret = ensureWebhookSecret(d, ctx(actor));
+      const secret = readSetting(d, WEBHOOK_SECRET_KEY);
+      if (typeof secret !== 'string') throw new AppError('INTERNAL', 'this profile has no webhook secret');
       const port = readSetting(d, 'webhook.port');
       return `http://127.0.0.1:${typeof port === 'number' ? port : DEFAULT_WEBHOOK_PORT}/omi/${secret}`;
+    },
+
+    rotateWebhookSecret(profileRef: string): string {
+      vault.rotateWebhookSecret(profileRef);
+      webhook.invalidate();
+      return this.webhookUrl(profileRef);
     },
 
     async doctor(profileRef: string) {

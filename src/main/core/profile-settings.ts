@@ -2,6 +2,7 @@
 // are refused so a typo cannot silently do nothing.
 import { z } from 'zod';
 import { AppError } from '../errors';
+import type { ProfileFile } from '../profiles/registry';
 
 export const PROFILE_SETTINGS = {
   'omi.apiKey': {
@@ -14,12 +15,13 @@ export const PROFILE_SETTINGS = {
     schema: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name such as abc.trycloudflare.com'),
     secret: false,
   },
-  // >= 128 random bits in the webhook path; it selects the profile (DESIGN.md §5).
-  'webhook.secret': {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 22 URL-safe characters'),
+  'webhook.port': { schema: z.coerce.number().int().min(1).max(65535), secret: false },
+  'webhook.signingSecret': {
+    schema: z.string().regex(/^whsec_\S{8,}$/, 'a signing secret starts with whsec_'),
     secret: true,
   },
-  'webhook.port': { schema: z.coerce.number().int().min(1).max(65535), secret: false },
+  'webhook.requireSignature': { schema: z.stringbool(), secret: false },
+  'audio.store': { schema: z.stringbool(), secret: false },
   'webhook.replyMessage': { schema: z.string().max(200), secret: false },
   'embedding.provider': { schema: z.enum(['gemini', 'ollama', 'none']), secret: false },
   'gemini.apiKey': { schema: z.string().min(10).max(200), secret: true },
@@ -46,3 +48,10 @@ export function parseSettingValue(key: string, text: string): unknown {
 }
 
 export const DEFAULT_WEBHOOK_PORT = 8787;
+
+/** Settings copied into profile.json, where the listener reads them without unlocking. */
+export const PUBLIC_MIRRORS: Partial<Record<string, (p: ProfileFile, value: unknown) => ProfileFile>> = {
+  'omi.uid': (p, v) => ({ ...p, omiUid: v as string }),
+  'webhook.tunnelHost': (p, v) => ({ ...p, webhook: { ...p.webhook, tunnelHost: (v as string).toLowerCase() } }),
+  'webhook.requireSignature': (p, v) => ({ ...p, webhook: { ...p.webhook, requireSignature: v as boolean } }),
+};

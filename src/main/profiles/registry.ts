@@ -13,6 +13,15 @@ export const ProfileFile = z.object({
   createdAt: z.string(),
   cipher: z.object({ name: z.literal('chacha20'), key: z.literal('raw-256') }),
   omiUid: z.string().nullable(),
+  // Lets the webhook listener route a delivery to this profile and seal it while the vault is
+  // locked: a hash of the webhook secret (the secret itself lives in the encrypted database) and the
+  // age X25519 recipient whose identity is also inside the database.
+  webhook: z.object({
+    secretSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    spoolRecipient: z.string().startsWith('age1'),
+    requireSignature: z.boolean().default(false),
+    tunnelHost: z.string().nullable().default(null),
+  }),
   keys: z.object({
     passphrase: PassphraseWrap.optional(),
     keychain: KeychainWrap.optional(),

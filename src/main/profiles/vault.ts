@@ -1,8 +1,10 @@
 // Profiles, locking and unlocking. An unlocked profile is a Session: its profile.json and an open
 // database connection. Locking closes the connection and forgets the key. Profiles share nothing:
 // separate folders, files, master keys and wraps.
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { ulid } from 'ulid';
 import type { Credential } from '../../shared/ipc/contract';
 import type { ProfileSummary } from '../../shared/models';
@@ -22,6 +24,14 @@ import {
 } from './keys';
 import { databasePath, profileDir, readProfiles, writeProfileFile, type ProfileFile } from './registry';
 import { CIPHER } from '../db/open';
+import { writeSetting } from '../db/repos/settings';
+
+export const WEBHOOK_SECRET_KEY = 'webhook.secret';
+export const SPOOL_IDENTITY_KEY = 'spool.identity';
+
+/** 192 random bits, URL-safe: the path segment that selects a profile. */
+export const newWebhookSecret = () => randomBytes(24).toString('base64url');
+export const webhookSecretHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export interface Session {
   profile: ProfileFile;
@@ -111,6 +121,10 @@ export function createVault(deps: VaultDeps) {
       } else {
         keys.keychain = await wrapWithKeychain(masterKey, deps.keyStore);
       }
+      const webhookSecret = newWebhookSecret();
+      const spoolIdentity = await generateX25519Identity();
+      deps.redactor.add(webhookSecret);
+      deps.redactor.add(spoolIdentity);
       const profile: ProfileFile = {
         formatVersion: 1,
         id,
@@ -118,13 +132,22 @@ export function createVault(deps: VaultDeps) {
         createdAt: deps.now().toISOString(),
         cipher: { ...CIPHER },
         omiUid: null,
+        webhook: {
+          secretSha256: webhookSecretHash(webhookSecret),
+          spoolRecipient: await identityToRecipient(spoolIdentity),
+          requireSignature: false,
+          tunnelHost: null,
+        },
         keys,
       };
       const dir = profileDir(deps.dataDir, id);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       try {
         // The database first, profile.json last: until profile.json exists the folder is not a profile.
-        openSession(profile, masterKey);
+        const { db } = openSession(profile, masterKey);
+        const ctx = { now: deps.now, actor: 'user' };
+        writeSetting(db, WEBHOOK_SECRET_KEY, webhookSecret, true, ctx);
+        writeSetting(db, SPOOL_IDENTITY_KEY, spoolIdentity, true, ctx);
         writeProfileFile(dir, profile);
       } catch (err) {
         sessions.get(id)?.db.close();
@@ -193,6 +216,32 @@ export function createVault(deps: VaultDeps) {
       } finally {
         masterKey.fill(0);
       }
+    },
+
+    /** Rewrites the non-secret profile.json of an unlocked profile. */
+    updateProfile(ref: string, change: (p: ProfileFile) => ProfileFile): ProfileFile {
+      const session = this.session(ref);
+      const updated = change(session.profile);
+      writeProfileFile(session.dir, updated);
+      session.profile = updated;
+      return updated;
+    },
+
+    /** Replaces the webhook secret; the old URL stops working at once. */
+    rotateWebhookSecret(ref: string): string {
+      const secret = newWebhookSecret();
+      deps.redactor.add(secret);
+      writeSetting(this.session(ref).db, WEBHOOK_SECRET_KEY, secret, true, { now: deps.now, actor: 'user' });
+      const updated = this.updateProfile(ref, (p) => ({
+        ...p,
+        webhook: { ...p.webhook, secretSha256: webhookSecretHash(secret) },
+      }));
+      log.info({ profileId: updated.id }, 'webhook secret rotated');
+      return secret;
+    },
+
+    isUnlocked(id: string): boolean {
+      return sessions.has(id);
     },
 
     closeAll(): void {

@@ -42,8 +42,12 @@ export const CONVERSATION_CATEGORIES = [
 ] as const;
 const categories = new Set<string>(CONVERSATION_CATEGORIES);
 
-const isoDate = z
+// OMI sends ISO 8601 with an offset, except in a few places (day summaries) where it sends a naive
+// time that is UTC on its servers. Read offset-less values as UTC so the machine's zone never matters.
+export const isoDate = z
   .string()
+  .max(64)
+  .transform((s) => (/^\d{4}-\d\d-\d\dT[\d:.]+$/.test(s.trim()) ? `${s.trim()}Z` : s))
   .refine((s) => !Number.isNaN(Date.parse(s)), 'not a date')
   .transform((s) => new Date(s).toISOString());
 const optDate = isoDate.nullish().transform((v) => v ?? null);
@@ -53,7 +57,7 @@ const optText = z
   .transform((v) => v ?? null);
 const num = z.number().refine(Number.isFinite, 'not a finite number');
 
-const SegmentIn = z.looseObject({
+export const SegmentIn = z.looseObject({
   id: z.union([z.string(), z.number()]).nullish(),
   text: z.string(),
   speaker: optText,
@@ -156,15 +160,29 @@ export interface NormalizedConversation {
   raw: unknown;
 }
 
-function describe(error: z.ZodError): string {
+export function normalizeSegment(g: z.infer<typeof SegmentIn>): NormalizedSegment {
+  return {
+    segmentId: g.id == null ? null : String(g.id),
+    text: g.text,
+    speaker: g.speaker,
+    speakerId: g.speaker_id ?? g.speakerId ?? null,
+    isUser: g.is_user ?? false,
+    personId: g.person_id,
+    start: g.start ?? 0,
+    end: g.end ?? g.start ?? 0,
+  };
+}
+
+export function describe(error: z.ZodError, what: string): string {
   const first = error.issues[0];
   const where = first?.path.length ? first.path.join('.') : 'body';
-  return `invalid OMI conversation at ${where}: ${first?.message ?? 'unknown problem'}`;
+  return `invalid ${what} at ${where}: ${first?.message ?? 'unknown problem'}`;
 }
 
 export function normalizeOmiConversation(input: unknown): Result<NormalizedConversation> {
   const parsed = OmiConversation.safeParse(input);
-  if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describe(parsed.error) } };
+  if (!parsed.success)
+    return { ok: false, error: { code: 'VALIDATION', message: describe(parsed.error, 'OMI conversation') } };
   const c = parsed.data;
   const s = c.structured;
   const category = s?.category && categories.has(s.category) ? s.category : 'other';
@@ -186,16 +204,7 @@ export function normalizeOmiConversation(input: unknown): Result<NormalizedConve
       discarded: c.discarded ?? false,
       starred: c.starred ?? false,
       geolocation: c.geolocation ?? null,
-      segments: (c.transcript_segments ?? []).map((g) => ({
-        segmentId: g.id == null ? null : String(g.id),
-        text: g.text,
-        speaker: g.speaker,
-        speakerId: g.speaker_id ?? g.speakerId ?? null,
-        isUser: g.is_user ?? false,
-        personId: g.person_id,
-        start: g.start ?? 0,
-        end: g.end ?? g.start ?? 0,
-      })),
+      segments: (c.transcript_segments ?? []).map(normalizeSegment),
       actionItems: (s?.action_items ?? []).map((a) => ({
         description: a.description,
         completed: a.completed ?? false,

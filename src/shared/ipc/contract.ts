@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import {
   ConversationDetail,
+  DaySummary,
+  InboxEntry,
+  Segment,
   ConversationSummary,
   Id,
   Memory,
@@ -87,6 +90,28 @@ export const contract = {
   'conversations.get': { input: ProfileRef.extend({ id: Id }), output: ConversationDetail },
 
   'stats.get': { input: ProfileRef, output: Stats },
+
+  'inbox.list': {
+    input: ProfileRef.extend({
+      status: z.enum(['applied', 'duplicate', 'revision', 'failed']).optional(),
+      kind: z.enum(['conversation', 'transcript', 'audio', 'day-summary']).optional(),
+      ...Page.shape,
+    }),
+    output: z.object({ items: z.array(InboxEntry), total: z.number().int() }),
+  },
+  'inbox.get': {
+    input: ProfileRef.extend({ id: z.number().int().positive() }),
+    // The payload is pretty-printed with every known secret scrubbed.
+    output: InboxEntry.extend({ payload: z.string().nullable() }),
+  },
+  'inbox.replay': {
+    input: ProfileRef.extend({ id: z.number().int().positive() }),
+    output: z.object({ status: z.enum(['applied', 'duplicate', 'revision']) }),
+  },
+  'daySummaries.list': {
+    input: ProfileRef.extend({ ...Page.shape }),
+    output: z.object({ items: z.array(DaySummary), total: z.number().int() }),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -98,6 +123,9 @@ export type ChannelOutput<C extends Channel> = z.output<Contract[C]['output']>;
 /** Push events from main to the UI. */
 export const events = {
   'profiles.changed': z.object({ profileId: Id, locked: z.boolean() }),
+  /** Realtime transcript segments not seen before, as they arrive. */
+  'transcript.live': z.object({ profileId: Id, sessionId: z.string().nullable(), segments: z.array(Segment) }),
+  'inbox.delivery': z.object({ profileId: Id, id: z.number().int(), kind: z.string(), status: z.string() }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -1,6 +1,7 @@
 // The ordered list of schema migrations. Append only; versions go in steps of 10.
 import type Database from 'better-sqlite3-multiple-ciphers';
 import * as initial from './0010-initial';
+import * as webhook from './0020-webhook';
 
 export interface Migration {
   version: number;
@@ -8,6 +9,9 @@ export interface Migration {
   up: (db: Database.Database) => void;
 }
 
-export const migrations: readonly Migration[] = [{ version: 10, name: 'initial', up: initial.up }];
+export const migrations: readonly Migration[] = [
+  { version: 10, name: 'initial', up: initial.up },
+  { version: 20, name: 'webhook', up: webhook.up },
+];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;

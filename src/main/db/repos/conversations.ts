@@ -13,10 +13,13 @@ type Origin = ConversationSummary['origin'];
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
-/** A stable hash of what we store, so an identical re-delivery changes nothing. */
+/**
+ * A stable hash of everything we store, the raw payload included: an identical re-delivery changes
+ * nothing, and one that differs only in fields we do not parse (apps_results, photos) still replaces
+ * the stored raw payload instead of being dropped as unchanged.
+ */
 export function conversationHash(c: NormalizedConversation): string {
-  const { raw: _raw, ...parsed } = c;
-  return createHash('sha256').update(JSON.stringify(parsed)).digest('hex');
+  return createHash('sha256').update(JSON.stringify(c)).digest('hex');
 }
 
 export function upsertConversation(
@@ -31,6 +34,14 @@ export function upsertConversation(
     const existing = stmt(db, 'SELECT content_hash FROM conversations WHERE id = ?').get(c.id) as
       { content_hash: string } | undefined;
     if (existing?.content_hash === hash) return { id: c.id, outcome: 'unchanged' as const };
+    if (existing) {
+      // A revision: keep what is about to be replaced.
+      stmt(
+        db,
+        `INSERT INTO conversation_revisions (conversation_id, content_hash, title, overview, raw, replaced_at, replaced_by)
+         SELECT id, content_hash, title, overview, raw, ?, ? FROM conversations WHERE id = ?`,
+      ).run(now, origin, c.id);
+    }
 
     stmt(
       db,
@@ -171,4 +182,15 @@ export function getConversation(db: Db, id: string): ConversationDetail {
     actionItems: actionItems.map((a) => ({ ...a, completed: a.completed === 1 })),
     events,
   };
+}
+
+export function conversationRevisions(
+  db: Db,
+  id: string,
+): { contentHash: string; title: string; overview: string; replacedAt: string; replacedBy: string }[] {
+  return stmt(
+    db,
+    `SELECT content_hash AS contentHash, title, overview, replaced_at AS replacedAt, replaced_by AS replacedBy
+     FROM conversation_revisions WHERE conversation_id = ? ORDER BY pk`,
+  ).all(id) as ReturnType<typeof conversationRevisions>;
 }

@@ -82,8 +82,7 @@ export function normalizeTags(tags: readonly string[]): string[] {
   return [...seen.values()].sort((a, b) => a.localeCompare(b));
 }
 
-function setTags(db: Db, memoryId: string, tags: string[], now: string): void {
-  stmt(db, 'DELETE FROM memory_tags WHERE memory_id = ?').run(memoryId);
+function addTags(db: Db, memoryId: string, tags: string[], now: string): void {
   for (const name of tags) {
     stmt(db, 'INSERT INTO tags (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, now);
     stmt(db, 'INSERT INTO memory_tags (memory_id, tag_pk) SELECT ?, pk FROM tags WHERE name = ?').run(memoryId, name);
@@ -120,7 +119,7 @@ export function createMemory(db: Db, input: NewMemory, ctx: WriteContext): Memor
       input.createdAt ?? now,
       now,
     );
-    setTags(db, id, normalizeTags(input.tags ?? []), now);
+    addTags(db, id, normalizeTags(input.tags ?? []), now);
     audit(db, ctx, 'create', 'memory', id);
     return getMemory(db, id);
   })();
@@ -171,7 +170,10 @@ export function updateMemory(db: Db, id: string, patch: MemoryPatch, ctx: WriteC
       db,
       'UPDATE memories SET content = ?, category = ?, visibility = ?, edited = 1, updated_at = ? WHERE id = ?',
     ).run(after.content, after.category, after.visibility, now, id);
-    if (changed.includes('tags')) setTags(db, id, after.tags, now);
+    if (changed.includes('tags')) {
+      stmt(db, 'DELETE FROM memory_tags WHERE memory_id = ?').run(id);
+      addTags(db, id, after.tags, now);
+    }
     audit(db, ctx, 'update', 'memory', id, { fields: changed });
     return getMemory(db, id);
   })();
