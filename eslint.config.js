@@ -43,7 +43,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [electronBan], patterns: [mainBan, nodeBan] }] },
   },
   {
-    files: ['**/*.js', 'bin/*'],
+    files: ['**/*.js', 'bin/angel-memory'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

@@ -183,14 +183,10 @@ export function createCore(deps: CoreDeps) {
 
     settings: {
       /** Secret values are never returned, only whether they are set. */
-      get(profileRef: string, key: string): { key: string; secret: boolean; value: unknown } {
+      get(profileRef: string, key: string): { key: string; secret: boolean; set: boolean; value: unknown } {
         const def = settingDefinition(key);
         const value = readSetting(vault.session(profileRef).db, key);
-        return {
-          key,
-          secret: def.secret,
-          value: def.secret ? (value === undefined ? null : '(set)') : (value ?? null),
-        };
+        return { key, secret: def.secret, set: value !== undefined, value: def.secret ? null : (value ?? null) };
       },
       set(profileRef: string, key: string, text: string, actor: string): void {
         const def = settingDefinition(key);
@@ -215,6 +211,11 @@ export function createCore(deps: CoreDeps) {
       if (typeof secret !== 'string') throw new AppError('INTERNAL', 'this profile has no webhook secret');
       const port = readSetting(d, 'webhook.port');
       return `http://127.0.0.1:${typeof port === 'number' ? port : DEFAULT_WEBHOOK_PORT}/omi/${secret}`;
+    },
+
+    /** Removes a trashed memory for good. Not an IPC channel: hosts ask the user first. */
+    purgeMemory(profileRef: string, id: string, actor: string): void {
+      memories.purgeMemory(vault.session(profileRef).db, id, ctx(actor));
     },
 
     rotateWebhookSecret(profileRef: string): string {

@@ -84,7 +84,12 @@ export function createVault(deps: VaultDeps) {
     switch (credential.kind) {
       case 'passphrase':
         deps.redactor.add(credential.passphrase);
-        if (!profile.keys.passphrase) throw new AppError('BAD_INPUT', 'this profile has no passphrase');
+        if (!profile.keys.passphrase) {
+          throw new AppError(
+            'LOCKED',
+            'this profile is protected by the OS keychain, not a passphrase; unlock it in the desktop app or with the recovery key',
+          );
+        }
         return unwrapWithPassphrase(profile.keys.passphrase, credential.passphrase, profile.id);
       case 'recovery':
         deps.redactor.add(credential.recoveryKey);

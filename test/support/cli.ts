@@ -1,0 +1,41 @@
+// Runs the built CLI (bin/angel-memory -> out/main/cli.js) as a child process. `npm test` builds first.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const BIN = join(import.meta.dirname, '../../bin/angel-memory');
+
+export interface Served {
+  child: ChildProcess;
+  webhookUrl: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `serve --json` and resolves once its ready line is printed. */
+export function startServe(
+  dataDir: string,
+  profile: string,
+  passphrase: string,
+  extra: string[] = [],
+): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [BIN, '--data-dir', dataDir, '--json', 'serve', '--profile', profile, '--webhook-port', '0', ...extra],
+    { env: { ...process.env, ANGEL_MEMORY_PASSPHRASE: passphrase }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      try {
+        const ready = JSON.parse(line) as { webhookUrl: string };
+        resolve({ child, webhookUrl: ready.webhookUrl, exited });
+      } catch (err) {
+        reject(new Error(`unexpected ready line ${line}: ${String(err)}`));
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before it was ready: ${stderr}`)));
+  });
+}
