@@ -190,6 +190,9 @@ export function createVault(deps: VaultDeps) {
     },
 
     session(ref: string): Session {
+      // Every data call names its profile by id: answer from memory, not by reading profile.json.
+      const open = sessions.get(ref);
+      if (open) return open;
       const profile = find(ref);
       const session = sessions.get(profile.id);
       if (!session) throw new AppError('LOCKED', `profile "${profile.name}" is locked`);

@@ -117,6 +117,15 @@ describe('guards: each refused with a JSON error and nothing written', () => {
     expect(count('day_summaries')).toBe(3);
   });
 
+  test('requests that name no profile have their own budget and cannot starve deliveries', async () => {
+    await start({ ratePerMinute: 2, strangerRatePerMinute: 2 });
+    const probes = [];
+    for (let i = 0; i < 4; i++)
+      probes.push((await send(`${listener.url}/omi/guess${i}/conversation`, json({}))).status);
+    expect(probes).toEqual([404, 404, 429, 429]);
+    expect((await send(`${base}/day-summary`, json({ summary: 'still welcome' }))).status).toBe(200);
+  });
+
   test('malformed JSON, prototype poisoning and schema errors are 4xx with nothing written', async () => {
     expect((await send(`${base}/conversation`, json('{"id": '))).status).toBe(400);
     const poisoned = await send(`${base}/conversation`, json('{"id":"c1","__proto__":{"polluted":true}}'));

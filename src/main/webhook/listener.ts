@@ -34,8 +34,10 @@ export interface WebhookListenerOptions {
   /** Extra Host names allowed besides loopback (the user's tunnel host). */
   allowedHosts(): readonly string[];
   maxBodyBytes?: number;
-  /** Requests per address per minute. */
+  /** Deliveries per address per minute to a known profile (default 1200). */
   ratePerMinute?: number;
+  /** Requests per address per minute that name no profile (default 60). */
+  strangerRatePerMinute?: number;
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   timeoutSweepMs?: number;
@@ -102,7 +104,8 @@ export async function createWebhookListener(options: WebhookListenerOptions): Pr
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const log = options.logger.child({ module: 'webhook' });
-  const limiter = new RateLimiterMemory({ points: options.ratePerMinute ?? 600, duration: 60 });
+  const deliveries = new RateLimiterMemory({ points: options.ratePerMinute ?? 1200, duration: 60 });
+  const strangers = new RateLimiterMemory({ points: options.strangerRatePerMinute ?? 60, duration: 60 });
   const inFlight = new Set<Promise<unknown>>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,13 +121,6 @@ export async function createWebhookListener(options: WebhookListenerOptions): Pr
     if (!hostOk(hostName(req.headers.host))) return fail('FORBIDDEN', 'host not allowed');
     if (req.headers.origin !== undefined) return fail('FORBIDDEN', 'cross-origin requests are not accepted');
 
-    try {
-      await limiter.consume(req.socket.remoteAddress ?? 'unknown');
-    } catch (err) {
-      const retry = err instanceof RateLimiterRes ? Math.ceil(err.msBeforeNext / 1000) : 60;
-      return fail('RATE_LIMITED', 'too many requests', { 'retry-after': String(retry) });
-    }
-
     const url = new URL(req.url ?? '/', 'http://webhook.invalid');
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts.length === 1 && parts[0] === 'healthz') {
@@ -133,6 +129,15 @@ export async function createWebhookListener(options: WebhookListenerOptions): Pr
     }
     const kind = parts.length === 3 && parts[0] === 'omi' ? KIND_BY_PATH[parts[2]!] : undefined;
     const target = kind ? options.route(parts[1]!) : undefined;
+    // Behind a tunnel every request comes from the tunnel client's address, so requests that name no
+    // profile (scanners, guesses) draw on a separate, smaller budget: they cannot starve OMI's.
+    const address = req.socket.remoteAddress ?? 'unknown';
+    try {
+      await (target ? deliveries : strangers).consume(address);
+    } catch (err) {
+      const retry = err instanceof RateLimiterRes ? Math.ceil(err.msBeforeNext / 1000) : 60;
+      return fail('RATE_LIMITED', 'too many requests', { 'retry-after': String(retry) });
+    }
     // An unknown secret answers exactly like an unknown path.
     if (!kind || !target) return fail('NOT_FOUND', 'not found');
     seen.kind = kind;

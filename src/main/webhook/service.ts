@@ -14,6 +14,7 @@ import {
   parseDelivery,
   sha256,
   type IngestOutcome,
+  type ParsedBody,
   type RawDelivery,
   type WebhookKind,
 } from './ingest';
@@ -56,13 +57,17 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return secret ? [secret] : [];
   }
 
-  function apply(session: Session, d: RawDelivery, replay = false): IngestOutcome {
+  function parse(d: RawDelivery): ParsedBody {
     const parsed = parseDelivery(d);
     if (!parsed.ok) throw new AppError(parsed.error.code, parsed.error.message);
+    return parsed.value;
+  }
+
+  function apply(session: Session, d: RawDelivery, body: ParsedBody, replay = false): IngestOutcome {
     const outcome = ingestDelivery(
       session.db,
       d,
-      parsed.value,
+      body,
       { now: deps.now, actor: 'webhook' },
       { storeAudio: readSetting(session.db, 'audio.store') === true, replay },
     );
@@ -78,8 +83,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       requireSignature: profile.webhook.requireSignature,
       async deliver(d) {
         // Validate before anything is written, locked or not.
-        const parsed = parseDelivery(d);
-        if (!parsed.ok) throw new AppError(parsed.error.code, parsed.error.message);
+        const body = parse(d);
         const live = deps.vault.isUnlocked(profile.id) ? deps.vault.session(profile.id) : undefined;
         if (!live) {
           await sealToSpool(
@@ -89,7 +93,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
           );
           return { status: 202 };
         }
-        apply(live, d);
+        apply(live, d, body);
         return { status: 200, message: text(live.db, 'webhook.replyMessage') ?? undefined };
       },
     };
@@ -130,7 +134,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
               : ({ ok: true } as const);
         try {
           if (!check.ok) throw new AppError('UNAUTHORIZED', `signature ${check.reason}`);
-          apply(session, d);
+          apply(session, d, parse(d));
           ingested++;
         } catch (err) {
           failed++;
@@ -159,20 +163,17 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       if (!row) throw new AppError('NOT_FOUND', `no inbox entry ${inboxId}`);
       if (!row.body)
         throw new AppError('CONFLICT', 'this entry kept no body (a duplicate or audio); replay the original');
-      return apply(
-        session,
-        {
-          kind: row.kind as WebhookKind,
-          uid: row.uid,
-          sessionId: null,
-          sampleRate: null,
-          idempotencyHeader: row.idempotencyKey,
-          signature: null,
-          body: row.body,
-          receivedAt: deps.now().toISOString(),
-        },
-        true,
-      );
+      const d: RawDelivery = {
+        kind: row.kind as WebhookKind,
+        uid: row.uid,
+        sessionId: null,
+        sampleRate: null,
+        idempotencyHeader: row.idempotencyKey,
+        signature: null,
+        body: row.body,
+        receivedAt: deps.now().toISOString(),
+      };
+      return apply(session, d, parse(d), true);
     },
 
     /** A delivery's body for display, pretty-printed with every known secret scrubbed. */
