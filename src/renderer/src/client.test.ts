@@ -2,7 +2,7 @@
 // readable messages, and a missing bridge is reported rather than crashing on `undefined`.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AngelApi } from '../../preload/api';
-import { ApiError, call, describeError, subscribe } from './client';
+import { ApiError, call, describeError, setTransport, subscribe } from './client';
 
 function stubBridge(api: Partial<AngelApi>) {
   vi.stubGlobal('window', { angel: api });
@@ -41,6 +41,19 @@ describe('client', () => {
       'Something went wrong. The details are in the log.',
     );
     expect(describeError(new Error('boom'))).toBe('Something went wrong. The details are in the log.');
+  });
+
+  it('uses the transport chosen at start-up instead of window.angel', async () => {
+    const ipc = vi.fn();
+    stubBridge({ invoke: ipc });
+    const invoke = vi.fn(() => Promise.resolve({ ok: true, value: ['over http'] }));
+    setTransport({ invoke, on: vi.fn() } as unknown as AngelApi);
+    try {
+      await expect(call('profiles.list', {})).resolves.toEqual(['over http']);
+      expect(ipc).not.toHaveBeenCalled();
+    } finally {
+      setTransport(undefined);
+    }
   });
 
   it('reports a missing bridge as an ApiError', async () => {

@@ -1,7 +1,8 @@
 // The renderer's one way to reach the main process. Types come from the IPC contract (through the
 // bridge declared in src/preload/api.d.ts); a failed Result becomes a thrown ApiError carrying the
-// code, so components use ordinary async/await and pick messages by code. The renderer does not know
-// which transport sits behind `window.angel` (Electron IPC today, HTTP in headless mode later).
+// code, so components use ordinary async/await and pick messages by code. The transport (Electron IPC
+// through `window.angel`, or HTTP to the headless server, see transport.ts) is chosen once at
+// start-up by main.tsx; nothing past this file can tell which one it is.
 import type { AngelApi } from '../../preload/api';
 import type { Channel, ChannelInput, ChannelOutput, EventName, EventPayload } from '../../shared/ipc/contract';
 import type { ErrorCode } from '../../shared/result';
@@ -16,8 +17,15 @@ export class ApiError extends Error {
   }
 }
 
+let installed: AngelApi | undefined;
+
+/** Called once at start-up with the transport selectTransport() chose. */
+export function setTransport(transport: AngelApi | undefined): void {
+  installed = transport;
+}
+
 function bridge(): AngelApi {
-  const api = (globalThis as { window?: Partial<Window> }).window?.angel;
+  const api = installed ?? (globalThis as { window?: Partial<Window> }).window?.angel;
   if (!api) throw new ApiError('INTERNAL', 'The Angel Memory bridge is missing: open this page from the app.');
   return api;
 }
@@ -51,6 +59,7 @@ const MESSAGES: Record<ErrorCode, string | null> = {
   TOO_LARGE: 'That is too large.',
   RATE_LIMITED: 'Too many requests. Try again in a moment.',
   TIMEOUT: 'The operation took too long. Try again.',
+  UNAVAILABLE: 'A service Angel Memory needs could not be reached. Try again in a moment.',
   INTERNAL: 'Something went wrong. The details are in the log.',
 };
 

@@ -1,4 +1,4 @@
-// The memory list of one profile: add, delete (to the trash), restore from the trash, page through.
+// The memory list of one profile: add, edit, delete (to the trash), restore from the trash, page through.
 import { useState, type FormEvent } from 'react';
 import type { Memory } from '../../../shared/models';
 import { call, describeError } from '../client';
@@ -18,6 +18,7 @@ export function MemoryList(props: { profileId: string; onChanged: () => void }) 
   const [tags, setTags] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<{ id: string; content: string } | null>(null);
 
   async function run(action: () => Promise<unknown>) {
     setBusy(true);
@@ -46,6 +47,13 @@ export function MemoryList(props: { profileId: string; onChanged: () => void }) 
       setContent('');
       setTags('');
     }
+  }
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (!editing) return;
+    const { id, content: text } = editing;
+    if (await run(() => call('memories.update', { profileId, id, content: text }))) setEditing(null);
   }
 
   const remove = (memory: Memory) => void run(() => call('memories.delete', { profileId, id: memory.id }));
@@ -97,7 +105,27 @@ export function MemoryList(props: { profileId: string; onChanged: () => void }) 
       <ul className="memory-list">
         {page?.items.map((memory) => (
           <li key={memory.id} className="memory">
-            <p className="memory-content">{memory.content}</p>
+            {editing?.id === memory.id ? (
+              <form className="form" onSubmit={(e) => void save(e)}>
+                <textarea
+                  aria-label="Edit memory"
+                  rows={3}
+                  maxLength={10_000}
+                  value={editing.content}
+                  onChange={(e) => setEditing({ id: memory.id, content: e.target.value })}
+                />
+                <div className="actions">
+                  <button type="button" onClick={() => setEditing(null)}>
+                    Cancel
+                  </button>
+                  <button type="submit" className="primary" disabled={busy || editing.content.trim() === ''}>
+                    Save
+                  </button>
+                </div>
+              </form>
+            ) : (
+              <p className="memory-content">{memory.content}</p>
+            )}
             <div className="row spread">
               <span className="muted small">
                 {new Date(memory.createdAt).toLocaleString()} · {memory.category}
@@ -112,9 +140,18 @@ export function MemoryList(props: { profileId: string; onChanged: () => void }) 
                   Restore
                 </button>
               ) : (
-                <button type="button" className="danger" disabled={busy} onClick={() => remove(memory)}>
-                  Delete
-                </button>
+                <div className="actions">
+                  <button
+                    type="button"
+                    disabled={busy || editing?.id === memory.id}
+                    onClick={() => setEditing({ id: memory.id, content: memory.content })}
+                  >
+                    Edit
+                  </button>
+                  <button type="button" className="danger" disabled={busy} onClick={() => remove(memory)}>
+                    Delete
+                  </button>
+                </div>
               )}
             </div>
           </li>
