@@ -134,3 +134,162 @@ export const DaySummary = z.object({
   receivedAt: z.string(),
 });
 export type DaySummary = z.infer<typeof DaySummary>;
+
+// Archives and backups (src/main/archive): what export takes, what import reports.
+export const ArchiveFilter = z.object({
+  /** ISO timestamps; records are in range by creation time (a conversation by its start). */
+  from: z.string().min(1).max(64).optional(),
+  to: z.string().min(1).max(64).optional(),
+  kinds: z
+    .array(z.enum(['conversations', 'memories', 'daySummaries']))
+    .min(1)
+    .optional(),
+  /** Memories carrying any of these tags (case-insensitive); conversations carry no tags. */
+  tags: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
+  embeddings: z.boolean().optional(),
+});
+export type ArchiveFilter = z.infer<typeof ArchiveFilter>;
+
+export const ArchiveCounts = z.object({
+  conversations: z.number().int().min(0),
+  segments: z.number().int().min(0),
+  actionItems: z.number().int().min(0),
+  events: z.number().int().min(0),
+  memories: z.number().int().min(0),
+  memoryVersions: z.number().int().min(0),
+  daySummaries: z.number().int().min(0),
+  embeddings: z.number().int().min(0),
+});
+export type ArchiveCounts = z.infer<typeof ArchiveCounts>;
+
+export const ImportStrategy = z.enum(['skip', 'overwrite', 'newer']);
+export type ImportStrategy = z.infer<typeof ImportStrategy>;
+
+const TableOutcome = z.object({
+  inserted: z.number().int(),
+  replaced: z.number().int(),
+  unchanged: z.number().int(),
+  skipped: z.number().int(),
+  rejected: z.number().int(),
+});
+const RecordNote = z.object({ table: z.string(), id: z.string(), reason: z.string() });
+
+export const ImportReport = z.object({
+  strategy: ImportStrategy,
+  format: z.string(),
+  counts: z.record(z.string(), TableOutcome),
+  skipped: z.array(RecordNote),
+  rejected: z.array(RecordNote),
+  /** False when the import wrote nothing (e.g. the same archive imported again). */
+  changed: z.boolean(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ExportResult = z.object({
+  path: z.string(),
+  format: z.enum(['angelmem', 'markdown']),
+  encrypted: z.boolean(),
+  bytes: z.number().int(),
+  counts: ArchiveCounts,
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const ArchivePreview = z.object({
+  format: z.string(),
+  formatVersion: z.string(),
+  appVersion: z.string(),
+  createdAt: z.string(),
+  profile: z.object({ id: z.string(), name: z.string() }),
+  encrypted: z.boolean(),
+  counts: ArchiveCounts,
+  entries: z.array(z.object({ name: z.string(), records: z.number().int(), bytes: z.number().int() })),
+});
+export type ArchivePreview = z.infer<typeof ArchivePreview>;
+
+export const BackupInfo = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  bytes: z.number().int(),
+});
+export type BackupInfo = z.infer<typeof BackupInfo>;
+
+export const ArchiveProgress = z.object({
+  profileId: z.string(),
+  operation: z.enum(['export', 'import', 'backup', 'restore']),
+  phase: z.string(),
+  done: z.number().int(),
+  total: z.number().int().nullable(),
+});
+export type ArchiveProgress = z.infer<typeof ArchiveProgress>;
+
+// ---- OMI sync ----------------------------------------------------------------------------------------
+
+export const SyncStatus = z.object({
+  /** An OMI API key is set for the profile. */
+  configured: z.boolean(),
+  /** A pass is in progress. */
+  running: z.boolean(),
+  /** The scheduler runs for this profile (serve, the app). */
+  scheduled: z.boolean(),
+  breaker: z.enum(['closed', 'open', 'half-open', 'isolated']),
+  /** Outbox jobs for OMI not done yet (pending or leased). */
+  backlog: z.number().int(),
+  deadLetters: z.number().int(),
+  conflicts: z.number().int(),
+  lastSuccessAt: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  rate: z.object({ limit: z.number().int(), remaining: z.number().int(), blockedUntil: z.string().nullable() }),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+const SyncCounts = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  conflicts: z.number().int(),
+  remoteDeleted: z.number().int(),
+});
+
+export const SyncPassReport = z.object({
+  /** Every part succeeded and nothing is left waiting for a retry. */
+  ok: z.boolean(),
+  full: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  pull: z.object({ memories: SyncCounts, conversations: SyncCounts, actionItems: SyncCounts }).nullable(),
+  push: z
+    .object({
+      created: z.number().int(),
+      updated: z.number().int(),
+      deleted: z.number().int(),
+      unchanged: z.number().int(),
+      adopted: z.number().int(),
+      retried: z.number().int(),
+      dead: z.number().int(),
+      paused: z.string().nullable(),
+    })
+    .nullable(),
+  errors: z.array(z.object({ part: z.string(), code: z.string(), message: z.string() })),
+});
+export type SyncPassReport = z.infer<typeof SyncPassReport>;
+
+export const SyncDeadLetter = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  entity: z.string(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type SyncDeadLetter = z.infer<typeof SyncDeadLetter>;
+
+export const SyncConflict = z.object({
+  id: z.number().int(),
+  memoryId: Id,
+  detectedAt: z.string(),
+  mine: z.object({ content: z.string(), category: z.string(), visibility: z.string(), tags: z.array(z.string()) }),
+  theirs: z.object({ content: z.string(), category: z.string(), visibility: z.string(), tags: z.array(z.string()) }),
+});
+export type SyncConflict = z.infer<typeof SyncConflict>;

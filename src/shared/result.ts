@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'TOO_LARGE',
   'RATE_LIMITED',
   'TIMEOUT',
+  // An upstream service (OMI) failed or could not be reached; the work is kept and retried.
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -8,6 +8,8 @@ export const BIN = join(import.meta.dirname, '../../bin/angel-memory');
 export interface Served {
   child: ChildProcess;
   webhookUrl: string;
+  /** The browser UI's page, token in the fragment. */
+  uiUrl: string;
   exited: Promise<number | null>;
 }
 
@@ -20,7 +22,20 @@ export function startServe(
 ): Promise<Served> {
   const child = spawn(
     process.execPath,
-    [BIN, '--data-dir', dataDir, '--json', 'serve', '--profile', profile, '--webhook-port', '0', ...extra],
+    [
+      BIN,
+      '--data-dir',
+      dataDir,
+      '--json',
+      'serve',
+      '--profile',
+      profile,
+      '--webhook-port',
+      '0',
+      '--ui-port',
+      '0',
+      ...extra,
+    ],
     { env: { ...process.env, ANGEL_MEMORY_PASSPHRASE: passphrase }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -30,8 +45,8 @@ export function startServe(
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       try {
-        const ready = JSON.parse(line) as { webhookUrl: string };
-        resolve({ child, webhookUrl: ready.webhookUrl, exited });
+        const ready = JSON.parse(line) as { webhookUrl: string; uiUrl: string };
+        resolve({ child, webhookUrl: ready.webhookUrl, uiUrl: ready.uiUrl, exited });
       } catch (err) {
         reject(new Error(`unexpected ready line ${line}: ${String(err)}`));
       }

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import type { ErrorInfo } from '../../shared/result';
 import { AppError, toErrorInfo } from '../errors';
+import { registerArchive } from './commands/archive';
 import { registerConversation } from './commands/conversation';
 import { registerHealth } from './commands/health';
 import { registerInbox } from './commands/inbox';
@@ -11,6 +12,7 @@ import { registerMemory } from './commands/memory';
 import { registerProfile } from './commands/profile';
 import { registerServe } from './commands/serve';
 import { registerSettings } from './commands/settings';
+import { registerSync } from './commands/sync';
 import { registerWebhook } from './commands/webhook';
 import { createContext, type CliContext, type GlobalOptions } from './context';
 import type { CliIo } from './io';
@@ -78,6 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerServe(program, ctx);
   registerInbox(program, ctx);
   registerWebhook(program, ctx);
+  registerSync(program, ctx);
+  registerArchive(program, ctx);
 
   let command = '';
   program.hook('preAction', (_root, action) => {

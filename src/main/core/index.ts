@@ -23,6 +23,9 @@ import { createWebhookService } from '../webhook/service';
 import type { WriteContext } from '../db/repos/audit';
 import { AppError, toErrorInfo } from '../errors';
 import { createVault, WEBHOOK_SECRET_KEY, type Session } from '../profiles/vault';
+import { createArchiveService } from '../archive';
+import { createSyncService, enqueueMemorySync, listConflicts, resolveConflict, type SyncPorts } from '../sync';
+import type { Memory } from '../../shared/models';
 import { runDoctor } from './doctor';
 import type { CoreDeps } from './ports';
 import { DEFAULT_WEBHOOK_PORT, parseSettingValue, PUBLIC_MIRRORS, settingDefinition } from './profile-settings';
@@ -35,7 +38,8 @@ export type Handlers = {
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
-export function createCore(deps: CoreDeps) {
+/** `sync` overrides the OMI sync service's ports and tunables (tests, benchmarks). */
+export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
   const log = deps.logger.child({ module: 'core' });
   const vault = createVault({
     dataDir: deps.dataDir,
@@ -54,6 +58,26 @@ export function createCore(deps: CoreDeps) {
   const ctx = (actor: string): WriteContext => ({ now: () => deps.clock.now(), actor });
   const db = (profileId: string) => vault.session(profileId).db;
 
+  const sync = createSyncService({
+    session: (profileId) => vault.session(profileId),
+    now: () => deps.clock.now(),
+    logger: deps.logger,
+    emit: (profileId, status) => emit('sync.status', { profileId, ...status }),
+    ports: deps.sync,
+  });
+
+  /** A local memory change and its OMI push job commit in one transaction. */
+  function withSync(profileId: string, reason: string, change: (d: ReturnType<typeof db>) => Memory): Memory {
+    const d = db(profileId);
+    const memory = d.transaction(() => {
+      const m = change(d);
+      enqueueMemorySync(d, m.id, reason, deps.clock.now().toISOString());
+      return m;
+    })();
+    sync.kick(profileId);
+    return memory;
+  }
+
   const webhook = createWebhookService({
     dataDir: deps.dataDir,
     vault,
@@ -61,6 +85,7 @@ export function createCore(deps: CoreDeps) {
     logger: deps.logger,
     redactor: deps.redactor,
     onIngested(profileId, outcome, kind) {
+      sync.noteWebhook(profileId);
       emit('inbox.delivery', { profileId, id: outcome.inboxId, kind, status: outcome.status });
       if (outcome.newSegments.length > 0) {
         emit('transcript.live', {
@@ -79,6 +104,15 @@ export function createCore(deps: CoreDeps) {
         });
       }
     },
+  });
+
+  const archive = createArchiveService({
+    vault,
+    now: () => deps.clock.now(),
+    logger: deps.logger,
+    onProgress: (p) => emit('archive.progress', p),
+    // Hosts that lower the scrypt cost of vault passphrases (tests) lower the archive's age scrypt too.
+    ageWorkFactor: deps.scryptParams ? Math.round(Math.log2(deps.scryptParams.N)) : undefined,
   });
 
   /** Every unlock learns the profile's secrets for the log scrubber and ingests the locked spool. */
@@ -102,6 +136,8 @@ export function createCore(deps: CoreDeps) {
       return vault.find(session.profile.id);
     },
     'profiles.lock': ({ profileId }) => {
+      // Sync stops with the lock; a pass in flight fails on the closed vault and loses nothing.
+      void sync.forget(profileId);
       const summary = vault.lock(profileId);
       emit('profiles.changed', { profileId: summary.id, locked: true });
       return summary;
@@ -113,11 +149,15 @@ export function createCore(deps: CoreDeps) {
       return { ...memories.getMemory(d, id), versions: memories.listVersions(d, id) };
     },
     'memories.create': ({ profileId, ...m }, actor) =>
-      memories.createMemory(db(profileId), { ...m, origin: 'local', manuallyAdded: true }, ctx(actor)),
+      withSync(profileId, 'create', (d) =>
+        memories.createMemory(d, { ...m, origin: 'local', manuallyAdded: true }, ctx(actor)),
+      ),
     'memories.update': ({ profileId, id, ...patch }, actor) =>
-      memories.updateMemory(db(profileId), id, patch, ctx(actor)),
-    'memories.delete': ({ profileId, id }, actor) => memories.deleteMemory(db(profileId), id, ctx(actor)),
-    'memories.restore': ({ profileId, id }, actor) => memories.restoreMemory(db(profileId), id, ctx(actor)),
+      withSync(profileId, 'update', (d) => memories.updateMemory(d, id, patch, ctx(actor))),
+    'memories.delete': ({ profileId, id }, actor) =>
+      withSync(profileId, 'delete', (d) => memories.deleteMemory(d, id, ctx(actor))),
+    'memories.restore': ({ profileId, id }, actor) =>
+      withSync(profileId, 'restore', (d) => memories.restoreMemory(d, id, ctx(actor))),
 
     'conversations.list': ({ profileId, ...q }) => conversations.listConversations(db(profileId), q),
     'conversations.get': ({ profileId, id }) => conversations.getConversation(db(profileId), id),
@@ -128,6 +168,28 @@ export function createCore(deps: CoreDeps) {
     'inbox.get': ({ profileId, id }) => webhook.show(profileId, id),
     'inbox.replay': ({ profileId, id }) => ({ status: webhook.replay(profileId, id).status }),
     'daySummaries.list': ({ profileId, ...q }) => listDaySummaries(db(profileId), q),
+
+    'sync.status': ({ profileId }) => sync.status(profileId),
+    'sync.run': ({ profileId, full }) => sync.run(profileId, full),
+    'sync.deadLetters': ({ profileId, ...q }) => sync.deadLetters(profileId, q),
+    'sync.retry': ({ profileId, ids }) => sync.retry(profileId, ids),
+    'sync.conflicts': ({ profileId }) => ({ items: listConflicts(db(profileId)) }),
+    'sync.resolve': ({ profileId, ...args }, actor) => {
+      const memory = resolveConflict(db(profileId), args, ctx(actor));
+      sync.kick(profileId);
+      return memory;
+    },
+
+    'archive.export': ({ profileId, ...input }) => archive.exportTo(profileId, input),
+    'archive.import': ({ profileId, ...input }, actor) => archive.importFrom(profileId, input, ctx(actor)),
+    'archive.inspect': (input) => archive.inspect(input),
+    'backups.list': ({ profileId }) => archive.listBackups(profileId),
+    'backups.create': ({ profileId }) => archive.backupNow(profileId),
+    'backups.restore': async ({ profileId, name, into }, actor) => {
+      const restored = await archive.restoreBackup(profileId, name, into, ctx(actor));
+      if (into.kind === 'new') emit('profiles.changed', { profileId: restored.profileId, locked: false });
+      return restored;
+    },
   };
 
   /** Validates, dispatches and wraps: the single entry point for every transport. Never throws. */
@@ -164,6 +226,8 @@ export function createCore(deps: CoreDeps) {
   return {
     vault,
     webhook,
+    archive,
+    sync,
     handlers,
     invoke,
     on<E extends EventName>(event: E, fn: Listener<E>): () => void {
@@ -230,6 +294,7 @@ export function createCore(deps: CoreDeps) {
     },
 
     close(): void {
+      sync.halt();
       vault.closeAll();
       listeners.clear();
     },

@@ -26,6 +26,9 @@ export const PROFILE_SETTINGS = {
   'embedding.provider': { schema: z.enum(['gemini', 'ollama', 'none']), secret: false },
   'gemini.apiKey': { schema: z.string().min(10).max(200), secret: true },
   'ollama.model': { schema: z.string().min(1).max(200), secret: false },
+  // Automatic encrypted backups (src/main/archive/backups.ts): 0 hours turns them off.
+  'backup.intervalHours': { schema: z.coerce.number().int().min(0).max(8760), secret: false },
+  'backup.keepDays': { schema: z.coerce.number().int().min(1).max(3650), secret: false },
 } as const;
 
 export type SettingKey = keyof typeof PROFILE_SETTINGS;

@@ -4,6 +4,13 @@
 // following the compiler.
 import { z } from 'zod';
 import {
+  ArchiveFilter,
+  ArchivePreview,
+  ArchiveProgress,
+  BackupInfo,
+  ExportResult,
+  ImportReport,
+  ImportStrategy,
   ConversationDetail,
   DaySummary,
   InboxEntry,
@@ -16,6 +23,10 @@ import {
   Page,
   ProfileSummary,
   Stats,
+  SyncConflict,
+  SyncDeadLetter,
+  SyncPassReport,
+  SyncStatus,
   Visibility,
 } from '../models';
 
@@ -112,6 +123,77 @@ export const contract = {
     input: ProfileRef.extend({ ...Page.shape }),
     output: z.object({ items: z.array(DaySummary), total: z.number().int() }),
   },
+
+  // OMI sync (DESIGN.md §6): status, a pass on demand, dead letters and conflicts.
+  'sync.status': { input: ProfileRef, output: SyncStatus },
+  'sync.run': {
+    // full: read every page and diff ids for remote deletions (a scheduled pass does this every few hours).
+    input: ProfileRef.extend({ full: z.boolean().default(true) }),
+    output: SyncPassReport,
+  },
+  'sync.deadLetters': {
+    input: ProfileRef.extend({ ...Page.shape }),
+    output: z.object({ items: z.array(SyncDeadLetter), total: z.number().int() }),
+  },
+  'sync.retry': {
+    input: ProfileRef.extend({ ids: z.array(z.number().int().positive()).max(1000).optional() }),
+    output: z.object({ retried: z.number().int() }),
+  },
+  'sync.conflicts': { input: ProfileRef, output: z.object({ items: z.array(SyncConflict) }) },
+  'sync.resolve': {
+    input: ProfileRef.extend({
+      memoryId: Id,
+      resolution: z.enum(['mine', 'theirs', 'edit']),
+      // Required for "edit": the text that replaces both versions.
+      content: Content.optional(),
+    }),
+    output: Memory,
+  },
+
+  // Archives and backups (src/main/archive). Paths are the user's choice in a file dialog; an
+  // archive passphrase travels only in these inputs and is never stored.
+  'archive.export': {
+    input: ProfileRef.extend({
+      path: z.string().min(1).max(4096),
+      format: z.enum(['angelmem', 'markdown']).default('angelmem'),
+      passphrase: z.string().min(1).max(1024).optional(),
+      filter: ArchiveFilter.optional(),
+    }),
+    output: ExportResult,
+  },
+  'archive.import': {
+    input: ProfileRef.extend({
+      path: z.string().min(1).max(4096),
+      format: z.enum(['angelmem', 'omi-conversations', 'omi-memories']).default('angelmem'),
+      strategy: ImportStrategy.default('skip'),
+      passphrase: z.string().min(1).max(1024).optional(),
+    }),
+    output: ImportReport,
+  },
+  'archive.inspect': {
+    input: z.object({ path: z.string().min(1).max(4096), passphrase: z.string().min(1).max(1024).optional() }),
+    output: ArchivePreview,
+  },
+  'backups.list': { input: ProfileRef, output: z.array(BackupInfo) },
+  'backups.create': { input: ProfileRef, output: BackupInfo },
+  'backups.restore': {
+    input: ProfileRef.extend({
+      name: z.string().min(1).max(200),
+      into: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('existing'), profileId: Id, strategy: ImportStrategy.default('skip') }),
+        z.object({
+          kind: z.literal('new'),
+          name: z.string().trim().min(1).max(100),
+          protection: z.discriminatedUnion('kind', [
+            z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(8).max(1024) }),
+            z.object({ kind: z.literal('keychain') }),
+          ]),
+        }),
+      ]),
+    }),
+    // A new profile's recovery key is returned exactly once, as with profiles.create.
+    output: z.object({ profileId: Id, recoveryKey: z.string().nullable(), report: ImportReport }),
+  },
 } as const;
 
 export type Contract = typeof contract;
@@ -126,6 +208,10 @@ export const events = {
   /** Realtime transcript segments not seen before, as they arrive. */
   'transcript.live': z.object({ profileId: Id, sessionId: z.string().nullable(), segments: z.array(Segment) }),
   'inbox.delivery': z.object({ profileId: Id, id: z.number().int(), kind: z.string(), status: z.string() }),
+  /** After every sync pass and breaker change. */
+  'sync.status': SyncStatus.extend({ profileId: Id }),
+  /** Progress of a long archive operation (export, import, backup, restore). */
+  'archive.progress': ArchiveProgress,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

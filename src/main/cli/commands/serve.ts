@@ -1,15 +1,19 @@
-// `serve`: runs the webhook listener for one profile until SIGTERM or SIGINT, then stops accepting,
-// lets the deliveries in flight commit, and exits 0. With --json it prints one ready line
-// {"webhookUrl","uiUrl","pid"} once the listener accepts connections.
+// `serve`: runs the webhook listener for one profile and the browser UI until SIGTERM or SIGINT, then
+// stops accepting, lets the deliveries and UI calls in flight commit, and exits 0. With --json it
+// prints one ready line {"webhookUrl","uiUrl","pid"} once both accept connections. uiUrl carries the
+// run's bearer token in its fragment: it is printed for the user, never logged.
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startHeadless } from '../../server';
+import { DEFAULT_UI_PORT } from '../../server/ui';
 import type { CliContext } from '../context';
 import { fields } from '../format';
 import { withProfile, type ProfileOption } from '../options';
 
 interface ServeOptions extends ProfileOption {
   webhookPort?: number;
-  uiPort?: number;
+  uiPort: number;
+  ui: boolean;
   sync: boolean;
 }
 
@@ -32,28 +36,36 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'listener port (default: the profile setting webhook.port, else 8787; 0 = any free port)',
       port,
     )
-    .option('--ui-port <port>', 'port for the browser UI (not served by this version)', port)
+    .option('--ui-port <port>', 'port for the browser UI (0 = any free port)', port, DEFAULT_UI_PORT)
+    .option('--no-ui', 'do not serve the browser UI')
     .option('--no-sync', 'do not reconcile with the OMI API')
     .action(async (opts: ServeOptions) => {
       const profileId = await ctx.unlock(opts.profile);
       const host = ctx.host();
       const signal = stopSignal();
+      // ANGEL_MEMORY_OMI_API_URL and ANGEL_MEMORY_OMI_TIMEOUT_MS reach the sync service from here.
+      host.core.sync.configure({ env: ctx.io.env });
       const headless = await startHeadless({
         core: host.core,
         profileId,
         webhookPort: opts.webhookPort,
+        uiPort: opts.ui ? opts.uiPort : undefined,
+        // The CLI is bundled to out/main/cli.js, beside the built renderer in out/renderer.
+        rendererDir: join(import.meta.dirname, '../renderer'),
+        sync: opts.sync,
         logger: host.logger,
       });
-      const ready = { webhookUrl: headless.webhookUrl, uiUrl: null, pid: process.pid };
+      const ready = { webhookUrl: headless.webhookUrl, uiUrl: headless.uiUrl, pid: process.pid };
       if (ctx.out().json) ctx.io.stdout.write(`${JSON.stringify(ready)}\n`);
       else
         ctx.io.stdout.write(
           `${fields([
             ['webhook', ready.webhookUrl],
+            ['ui', ready.uiUrl ?? 'off'],
             ['pid', String(ready.pid)],
           ])}\nstop with Ctrl+C\n`,
         );
-      host.logger.info({ profileId, port: headless.listener.port }, 'serving');
+      host.logger.info({ profileId, port: headless.listener.port, uiPort: headless.ui?.port ?? null }, 'serving');
       const received = await signal;
       host.logger.info({ signal: received }, 'stopping');
       await headless.close();

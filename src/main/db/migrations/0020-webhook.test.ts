@@ -28,7 +28,7 @@ test('v10 -> v20 keeps existing data and adds the webhook tables', () => {
     .run(now);
   v10.close();
 
-  const db = openDatabase(path, key, { snapshotDir });
+  const db = openDatabase(path, key, { snapshotDir, migrations: migrations.filter((m) => m.version <= 20) });
   expect(schemaVersion(db)).toBe(20);
   expect(db.prepare('SELECT id, title FROM conversations').all()).toEqual([{ id: 'c1', title: 'Lunch' }]);
   expect(db.prepare('SELECT idempotency_key, size, handling_ms FROM webhook_inbox').all()).toEqual([
