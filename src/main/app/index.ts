@@ -83,9 +83,7 @@ async function start(): Promise<void> {
   const settings = createSettingsStore(new ElectronStore(electronStoreOptions(dataDir)));
   const core = createCore({
     dataDir,
-    keyStore: createKeychain(safeStorage, {
-      onShouldReEncrypt: () => log.warn('safeStorage asked for a vault key to be re-encrypted'),
-    }),
+    keyStore: createKeychain(safeStorage),
     settings,
     clock: systemClock,
     logger: logs.logger,

@@ -58,15 +58,12 @@ describe('createKeychain', () => {
 
   it('round-trips through real encryption and reports shouldReEncrypt', async () => {
     const fake = fakeSafeStorage('gnome_libsecret');
-    let reEncrypt = 0;
-    const keychain = createKeychain(fake.safeStorage, { platform: 'linux', onShouldReEncrypt: () => reEncrypt++ });
+    const keychain = createKeychain(fake.safeStorage, { platform: 'linux' });
     const blob = await keychain.encrypt('0123456789abcdef');
     expect(blob.toString('utf8')).not.toContain('0123456789abcdef');
-    expect(await keychain.decrypt(blob)).toBe('0123456789abcdef');
-    expect(reEncrypt).toBe(0);
+    expect(await keychain.decrypt(blob)).toEqual({ plaintext: '0123456789abcdef', shouldReEncrypt: false });
     fake.state.shouldReEncrypt = true;
-    expect(await keychain.decrypt(blob)).toBe('0123456789abcdef');
-    expect(reEncrypt).toBe(1);
+    expect(await keychain.decrypt(blob)).toEqual({ plaintext: '0123456789abcdef', shouldReEncrypt: true });
   });
 });
 
@@ -124,6 +121,26 @@ describe('keychain-protected profiles through the core', () => {
     expect(fake.state.decrypts).toBe(1);
     const listed = must(await core.invoke('memories.list', { profileId }));
     expect(listed.items.map((m) => m.content)).toEqual(['Remember the milk']);
+  });
+
+  it('wraps the vault key again when the keychain asks for it', async () => {
+    const { core, fake } = coreWith('gnome_libsecret');
+    const created = must(await core.invoke('profiles.create', { name: 'Ada', protection: { kind: 'keychain' } }));
+    const profileId = created.profile.id;
+    must(await core.invoke('profiles.lock', { profileId }));
+    const before = readProfiles(dir.path)[0]?.keys.keychain?.blob;
+
+    fake.state.shouldReEncrypt = true;
+    must(await core.invoke('profiles.unlock', { profileId, credential: { kind: 'keychain' } }));
+    const after = readProfiles(dir.path)[0]?.keys.keychain?.blob;
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+
+    // The renewed wrap opens the vault.
+    fake.state.shouldReEncrypt = false;
+    must(await core.invoke('profiles.lock', { profileId }));
+    must(await core.invoke('profiles.unlock', { profileId, credential: { kind: 'keychain' } }));
+    expect(readProfiles(dir.path)[0]?.keys.keychain?.blob).toBe(after);
   });
 
   it('refuses a changed backend, and the recovery key still opens the vault', async () => {

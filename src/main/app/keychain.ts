@@ -12,11 +12,6 @@ export type SafeStorageLike = Pick<
 
 export interface KeychainOptions {
   platform?: NodeJS.Platform;
-  /**
-   * Called when safeStorage says a blob was written under an older key or a weaker protection. The
-   * KeyStore port cannot rewrap a vault key, so the host can only report it (see the closing note).
-   */
-  onShouldReEncrypt?: () => void;
 }
 
 /** The backend name recorded with each keychain wrap: a change later is refused by the vault. */
@@ -37,9 +32,9 @@ export function createKeychain(safeStorage: SafeStorageLike, options: KeychainOp
     backend: () => Promise.resolve(backend()),
     encrypt: (plaintext) => safeStorage.encryptStringAsync(plaintext),
     async decrypt(ciphertext) {
+      // shouldReEncrypt: the blob was written under an older key; the vault wraps its key again.
       const { result, shouldReEncrypt } = await safeStorage.decryptStringAsync(ciphertext);
-      if (shouldReEncrypt) options.onShouldReEncrypt?.();
-      return result;
+      return { plaintext: result, shouldReEncrypt };
     },
   };
 }

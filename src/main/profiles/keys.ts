@@ -38,7 +38,8 @@ export interface KeyStore {
   isAvailable(): Promise<boolean>;
   backend(): Promise<string>;
   encrypt(plaintext: string): Promise<Buffer>;
-  decrypt(ciphertext: Buffer): Promise<string>;
+  /** `shouldReEncrypt`: the blob was written under an older key; write the key again. */
+  decrypt(ciphertext: Buffer): Promise<{ plaintext: string; shouldReEncrypt: boolean }>;
 }
 
 /** Linux's basic_text backend encrypts with a hard-coded password: no protection at all. */
@@ -151,7 +152,10 @@ export async function wrapWithKeychain(masterKey: Buffer, keyStore: KeyStore | u
   return { backend, blob: blob.toString('base64') };
 }
 
-export async function unwrapWithKeychain(wrap: KeychainWrap, keyStore: KeyStore | undefined): Promise<Buffer> {
+export async function unwrapWithKeychain(
+  wrap: KeychainWrap,
+  keyStore: KeyStore | undefined,
+): Promise<{ key: Buffer; shouldReEncrypt: boolean }> {
   const { store, backend } = await secureBackend(keyStore);
   // A changed backend means the blob was written under other protection; say so rather than guess.
   if (backend !== wrap.backend) {
@@ -160,12 +164,14 @@ export async function unwrapWithKeychain(wrap: KeychainWrap, keyStore: KeyStore 
       `the OS keychain backend changed from "${wrap.backend}" to "${backend}"; unlock with the passphrase or recovery key`,
     );
   }
-  let hex: string;
+  let opened: { plaintext: string; shouldReEncrypt: boolean };
   try {
-    hex = await store.decrypt(Buffer.from(wrap.blob, 'base64'));
+    opened = await store.decrypt(Buffer.from(wrap.blob, 'base64'));
   } catch (err) {
     throw new AppError('WRONG_KEY', 'the OS keychain could not decrypt this vault key', { cause: err });
   }
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new AppError('WRONG_KEY', 'the OS keychain returned a malformed key');
-  return Buffer.from(hex, 'hex');
+  if (!/^[0-9a-f]{64}$/.test(opened.plaintext)) {
+    throw new AppError('WRONG_KEY', 'the OS keychain returned a malformed key');
+  }
+  return { key: Buffer.from(opened.plaintext, 'hex'), shouldReEncrypt: opened.shouldReEncrypt };
 }

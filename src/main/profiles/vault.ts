@@ -80,7 +80,12 @@ export function createVault(deps: VaultDeps) {
     return session;
   }
 
-  async function masterKeyFor(profile: ProfileFile, credential: Credential): Promise<Buffer> {
+  /** `onStaleKeychain` hears that the OS keychain wants its blob written again. */
+  async function masterKeyFor(
+    profile: ProfileFile,
+    credential: Credential,
+    onStaleKeychain?: () => void,
+  ): Promise<Buffer> {
     switch (credential.kind) {
       case 'passphrase':
         deps.redactor.add(credential.passphrase);
@@ -94,9 +99,12 @@ export function createVault(deps: VaultDeps) {
       case 'recovery':
         deps.redactor.add(credential.recoveryKey);
         return unwrapWithRecoveryKey(profile.keys.recovery, credential.recoveryKey, profile.id);
-      case 'keychain':
+      case 'keychain': {
         if (!profile.keys.keychain) throw new AppError('BAD_INPUT', 'this profile is not in the OS keychain');
-        return unwrapWithKeychain(profile.keys.keychain, deps.keyStore);
+        const { key, shouldReEncrypt } = await unwrapWithKeychain(profile.keys.keychain, deps.keyStore);
+        if (shouldReEncrypt) onStaleKeychain?.();
+        return key;
+      }
     }
   }
 
@@ -169,7 +177,16 @@ export function createVault(deps: VaultDeps) {
       const open = sessions.get(profile.id);
       if (open) return open;
       try {
-        const session = openSession(profile, await masterKeyFor(profile, credential));
+        let stale = false;
+        const key = await masterKeyFor(profile, credential, () => (stale = true));
+        // The keychain's own key was rotated: wrap the vault key again so the old blob can go.
+        const rewrapped = stale ? await wrapWithKeychain(key, deps.keyStore) : undefined;
+        const session = openSession(profile, key);
+        if (rewrapped) {
+          session.profile = { ...session.profile, keys: { ...session.profile.keys, keychain: rewrapped } };
+          writeProfileFile(session.dir, session.profile);
+          log.info({ profileId: profile.id }, 'keychain wrap renewed');
+        }
         log.info({ profileId: profile.id, via: credential.kind }, 'profile unlocked');
         return session;
       } catch (err) {
