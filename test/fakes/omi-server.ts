@@ -1,5 +1,5 @@
-// A fake OMI Developer API: a real node:http server on 127.0.0.1 implementing the table in
-// ../shared/omi/README.md over in-memory state, with its validations (content 1-500, batch <= 25 / 50,
+// A fake OMI Developer API: a real node:http server on 127.0.0.1 implementing its endpoint table
+// (memories, conversations, action items) over in-memory state, with its validations (content 1-500, batch <= 25 / 50,
 // scopes -> 403, Bearer key -> 401), its limit (100 requests per minute per key, X-RateLimit-* headers,
 // 429 with Retry-After) on an injectable clock, and fault injection: 5xx, 429, timeouts (no answer),
 // connection resets and truncated bodies, each before or after the request takes effect. Every request

@@ -1,4 +1,4 @@
-// Zod schemas for the OMI Developer API responses (see ../shared/omi/README.md). Lenient like the
+// Zod schemas for the OMI Developer API responses (base /v1/dev). Lenient like the
 // webhook parser: unknown keys pass, legacy memory categories map to "system", and only what we
 // cannot store (no id, wrong types) fails the parse, which the client reports as a server error.
 import { z } from 'zod';
