@@ -293,3 +293,66 @@ export const SyncConflict = z.object({
   theirs: z.object({ content: z.string(), category: z.string(), visibility: z.string(), tags: z.array(z.string()) }),
 });
 export type SyncConflict = z.infer<typeof SyncConflict>;
+
+// Search (src/main/search). Highlights are [start, end) offsets in UTF-16 code units of the snippet
+// text, so the UI can mark them without parsing markup.
+export const SearchKind = z.enum(['memory', 'conversation', 'segment']);
+export type SearchKind = z.infer<typeof SearchKind>;
+export const SearchMode = z.enum(['keyword', 'semantic', 'hybrid']);
+export type SearchMode = z.infer<typeof SearchMode>;
+
+export const SearchFilters = z.object({
+  /** Inclusive ISO timestamps (a date alone means its whole day for `to`). */
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  kinds: z.array(SearchKind).max(3).optional(),
+  /** A memory's category or a conversation's (segments use their conversation's). */
+  categories: z.array(z.string().min(1).max(64)).max(32).optional(),
+  /** Memories carrying every one of these tags; conversations and segments have no tags. */
+  tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
+  /** A conversation's source device/app (segments: their conversation's); a memory's origin. */
+  sources: z.array(z.string().min(1).max(64)).max(32).optional(),
+  /** Only starred conversations and their segments (memories cannot be starred). */
+  starred: z.boolean().optional(),
+  includeTrash: z.boolean().default(false),
+});
+export type SearchFilters = z.infer<typeof SearchFilters>;
+
+export const SearchHit = z.object({
+  kind: SearchKind,
+  /** Memory or conversation id; for a segment, its conversation id and index as `<conversationId>#<idx>`. */
+  id: z.string(),
+  conversationId: z.string().nullable(),
+  /** Where a segment starts and ends in its conversation, in seconds. */
+  startS: z.number().nullable(),
+  endS: z.number().nullable(),
+  /** The conversation's title for conversations and segments. */
+  title: z.string().nullable(),
+  at: z.string(),
+  snippet: z.object({ text: z.string(), highlights: z.array(z.tuple([z.number().int(), z.number().int()])) }),
+  score: z.number(),
+  explain: z.object({
+    keyword: z.object({ rank: z.number().int(), bm25: z.number() }).nullable(),
+    vector: z.object({ rank: z.number().int(), distance: z.number() }).nullable(),
+    fused: z.number().nullable(),
+    /** Names of the filters that applied to this query. */
+    filters: z.array(z.string()),
+    /** A very common query ranked only its newest matches (see src/main/search/keyword.ts). */
+    capped: z.boolean(),
+  }),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchResponse = z.object({
+  mode: SearchMode,
+  /** The mode that actually ran: semantic and hybrid fall back to keyword without embeddings. */
+  modeUsed: SearchMode,
+  /** Shown to the user when the search ran differently than asked, e.g. without embeddings. */
+  notice: z.string().nullable(),
+  /** The FTS5 expression the query was parsed into ('' when nothing searchable was typed). */
+  match: z.string(),
+  /** The embedding model whose vectors answered (`name:model@dims`), or null for keyword only. */
+  model: z.string().nullable(),
+  items: z.array(SearchHit),
+});
+export type SearchResponse = z.infer<typeof SearchResponse>;

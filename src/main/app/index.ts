@@ -89,6 +89,9 @@ async function start(): Promise<void> {
     logger: logs.logger,
     redactor: logs.redactor,
   });
+  // Base-URL overrides for OMI, Gemini and Ollama (ANGEL_MEMORY_*_URL), as for the CLI.
+  core.sync.configure({ env: process.env });
+  core.search.configure({ env: process.env });
   const tracked = trackInFlight(core);
 
   denyPermissions(session.defaultSession);

@@ -33,7 +33,7 @@ export function createContext(io: CliIo, globals: () => GlobalOptions): CliConte
     io,
     exitCode: 0,
     out: () => createOutput(io, globals().json === true),
-    host: () => (host ??= openHost(globals().dataDir ?? defaultDataDir(io.env))),
+    host: () => (host ??= openHost(globals().dataDir ?? defaultDataDir(io.env), io.env)),
     openedHost: () => host,
     passphrase: () => readPassphrase(io.env, globals().passphraseFile),
     async unlock(profileRef) {

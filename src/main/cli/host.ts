@@ -24,7 +24,8 @@ function confSettings(dataDir: string): SettingsStore {
   return { get: (key) => open().get(key), set: (key, value) => open().set(key, value) };
 }
 
-export function openHost(dataDir: string): Host {
+/** `env` carries the base-URL overrides for OMI, Gemini and Ollama (ANGEL_MEMORY_*_URL). */
+export function openHost(dataDir: string, env: Record<string, string | undefined>): Host {
   const logDir = join(dataDir, 'logs');
   const sink = createFileLogger({ dir: logDir });
   const core = createCore({
@@ -34,6 +35,8 @@ export function openHost(dataDir: string): Host {
     logger: sink.logger,
     redactor: sink.redactor,
   });
+  core.sync.configure({ env });
+  core.search.configure({ env });
   return {
     core,
     logger: sink.logger.child({ module: 'cli' }),

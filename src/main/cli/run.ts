@@ -10,6 +10,7 @@ import { registerHealth } from './commands/health';
 import { registerInbox } from './commands/inbox';
 import { registerMemory } from './commands/memory';
 import { registerProfile } from './commands/profile';
+import { registerEmbed, registerSearch } from './commands/search';
 import { registerServe } from './commands/serve';
 import { registerSettings } from './commands/settings';
 import { registerSync } from './commands/sync';
@@ -82,6 +83,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerWebhook(program, ctx);
   registerSync(program, ctx);
   registerArchive(program, ctx);
+  registerSearch(program, ctx);
+  registerEmbed(program, ctx);
 
   let command = '';
   program.hook('preAction', (_root, action) => {

@@ -26,6 +26,7 @@ import { createVault, WEBHOOK_SECRET_KEY, type Session } from '../profiles/vault
 import { createArchiveService } from '../archive';
 import { createSyncService, enqueueMemorySync, listConflicts, resolveConflict, type SyncPorts } from '../sync';
 import type { Memory } from '../../shared/models';
+import { createSearchService } from '../search/service';
 import { runDoctor } from './doctor';
 import type { CoreDeps } from './ports';
 import { DEFAULT_WEBHOOK_PORT, parseSettingValue, PUBLIC_MIRRORS, settingDefinition } from './profile-settings';
@@ -77,6 +78,8 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     sync.kick(profileId);
     return memory;
   }
+
+  const search = createSearchService({ db, now: () => deps.clock.now() });
 
   const webhook = createWebhookService({
     dataDir: deps.dataDir,
@@ -190,6 +193,8 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
       if (into.kind === 'new') emit('profiles.changed', { profileId: restored.profileId, locked: false });
       return restored;
     },
+
+    'search.query': ({ profileId, ...args }) => search.query(profileId, args),
   };
 
   /** Validates, dispatches and wraps: the single entry point for every transport. Never throws. */
@@ -228,6 +233,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     webhook,
     archive,
     sync,
+    search,
     handlers,
     invoke,
     on<E extends EventName>(event: E, fn: Listener<E>): () => void {

@@ -26,6 +26,12 @@ export const PROFILE_SETTINGS = {
   'embedding.provider': { schema: z.enum(['gemini', 'ollama', 'none']), secret: false },
   'gemini.apiKey': { schema: z.string().min(10).max(200), secret: true },
   'ollama.model': { schema: z.string().min(1).max(200), secret: false },
+  // Redaction before text goes to a remote embedding provider (src/main/search/providers/redact.ts):
+  // e-mails and phone numbers always, plus these comma-separated words; redact=false turns it off.
+  'embedding.redact': { schema: z.stringbool(), secret: false },
+  'embedding.neverSend': { schema: z.string().max(4000), secret: false },
+  // Characters per UTC day that may go to the embedding provider; embedding pauses when reached.
+  'embedding.dailyCharacters': { schema: z.coerce.number().int().min(0), secret: false },
   // Automatic encrypted backups (src/main/archive/backups.ts): 0 hours turns them off.
   'backup.intervalHours': { schema: z.coerce.number().int().min(0).max(8760), secret: false },
   'backup.keepDays': { schema: z.coerce.number().int().min(1).max(3650), secret: false },

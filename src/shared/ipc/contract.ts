@@ -22,6 +22,9 @@ import {
   MemoryVersion,
   Page,
   ProfileSummary,
+  SearchFilters,
+  SearchMode,
+  SearchResponse,
   Stats,
   SyncConflict,
   SyncDeadLetter,
@@ -193,6 +196,19 @@ export const contract = {
     }),
     // A new profile's recovery key is returned exactly once, as with profiles.create.
     output: z.object({ profileId: Id, recoveryKey: z.string().nullable(), report: ImportReport }),
+  },
+
+  // Search (src/main/search): keyword, semantic and hybrid; `prefix` is for type-ahead.
+  'search.query': {
+    input: ProfileRef.extend({
+      query: z.string().max(1000),
+      mode: SearchMode.default('keyword'),
+      filters: SearchFilters.default({ includeTrash: false }),
+      prefix: z.boolean().default(false),
+      limit: z.number().int().min(1).max(200).default(20),
+      offset: z.number().int().min(0).max(10_000).default(0),
+    }),
+    output: SearchResponse,
   },
 } as const;
 

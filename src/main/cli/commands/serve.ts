@@ -43,8 +43,6 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const profileId = await ctx.unlock(opts.profile);
       const host = ctx.host();
       const signal = stopSignal();
-      // ANGEL_MEMORY_OMI_API_URL and ANGEL_MEMORY_OMI_TIMEOUT_MS reach the sync service from here.
-      host.core.sync.configure({ env: ctx.io.env });
       const headless = await startHeadless({
         core: host.core,
         profileId,

@@ -84,7 +84,6 @@ export function registerSync(program: Command, ctx: CliContext): void {
     const { profile } = sync.opts<SyncOptions>();
     if (!profile) throw new AppError('BAD_INPUT', "required option '--profile <name-or-id>' not specified");
     const profileId = await ctx.unlock(profile);
-    ctx.host().core.sync.configure({ env: ctx.io.env });
     return profileId;
   }
 

@@ -28,7 +28,7 @@ test('v20 -> v30 keeps memories and outbox rows and adds the sync columns and co
     .run(now, now, now);
   v20.close();
 
-  const db = openDatabase(path, key, { snapshotDir });
+  const db = openDatabase(path, key, { snapshotDir, migrations: migrations.filter((m) => m.version <= 30) });
   expect(schemaVersion(db)).toBe(30);
   expect(db.prepare('SELECT id, remote_id, remote_hash, remote_deleted_at FROM memories').all()).toEqual([
     { id: 'm1', remote_id: 'r1', remote_hash: 'h1', remote_deleted_at: null },

@@ -1,0 +1,136 @@
+// The `search.query` channel through core.invoke and the `search` command through runCli, over a real
+// vault: validation at the boundary, ranked results with ids, kinds, snippets and scores, --json, and
+// semantic/hybrid answering with keyword results and a notice instead of an error.
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/main/cli/run';
+import type { SearchResponse } from '../../src/shared/models';
+import { startFakeOllama } from '../fakes/ollama-server';
+import { makeCore, must, tempDir, type TestCore } from '../support/core';
+import { buildVault } from './fixture';
+
+const PASS = 'search channel passphrase';
+let home: ReturnType<typeof tempDir>;
+let t: TestCore;
+let profileId: string;
+
+beforeAll(async () => {
+  home = tempDir('angel-memory-search-');
+  t = makeCore(home.path);
+  const created = must(
+    await t.core.invoke('profiles.create', { name: 'searcher', protection: { kind: 'passphrase', passphrase: PASS } }),
+  );
+  profileId = created.profile.id;
+  buildVault(t.core.vault.session(profileId).db);
+});
+afterAll(async () => {
+  await t.close();
+  home.remove();
+});
+
+describe('search.query', () => {
+  it('answers with ranked keyword results', async () => {
+    const r = must(await t.core.invoke('search.query', { profileId, query: 'vendor pricing' }));
+    expect(r).toMatchObject({ mode: 'keyword', modeUsed: 'keyword', notice: null, match: '"vendor" AND "pricing"' });
+    expect(r.items.map((h) => h.id).sort()).toEqual(['c-standup', 'm-pricing']);
+  });
+
+  it('passes filters, prefix and paging through', async () => {
+    const r = must(
+      await t.core.invoke('search.query', {
+        profileId,
+        query: 'renegot',
+        prefix: true,
+        filters: { kinds: ['segment'], starred: true },
+        limit: 5,
+      }),
+    );
+    expect(r.items.map((h) => [h.id, h.startS])).toEqual([['c-standup#1', 30.5]]);
+  });
+
+  it('falls back to keyword with a notice for semantic and hybrid', async () => {
+    for (const mode of ['semantic', 'hybrid'] as const) {
+      const r = must(await t.core.invoke('search.query', { profileId, query: 'coffee', mode }));
+      expect(r.mode).toBe(mode);
+      expect(r.modeUsed).toBe('keyword');
+      expect(r.notice).toMatch(/keyword/);
+      expect(r.items.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses bad input at the boundary', async () => {
+    const bad = await t.core.invoke('search.query', { profileId, query: 'x', limit: 0 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    const date = await t.core.invoke('search.query', { profileId, query: 'x', filters: { from: 'soon' } });
+    expect(date).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  });
+});
+
+describe('angel-memory search', () => {
+  async function cli(argv: string[], extraEnv: Record<string, string> = {}) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const env = { ANGEL_MEMORY_HOME: home.path, ANGEL_MEMORY_PASSPHRASE: PASS, ...extraEnv };
+    const code = await runCli(argv, { stdin: Readable.from([]), stdout, stderr, env });
+    return { code, stdout: out, stderr: err };
+  }
+
+  beforeAll(() => t.core.vault.lock(profileId));
+
+  it('prints ranked results as JSON', async () => {
+    const r = await cli(['--json', 'search', '--profile', 'searcher', 'coffee', '--limit', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as SearchResponse;
+    expect(body.items).toHaveLength(2);
+    for (const h of body.items) {
+      expect(['memory', 'conversation', 'segment']).toContain(h.kind);
+      expect(h.id).not.toBe('');
+      expect(h.score).toBeGreaterThan(0);
+      expect(h.snippet.highlights.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('prints a table with highlights, segment times and the fallback notice', async () => {
+    const r = await cli(['search', '--profile', 'searcher', 'renegotiate', '--mode', 'hybrid']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^note: Semantic search needs an embedding provider/);
+    expect(r.stdout).toContain('c-standup#1 @0:30');
+    expect(r.stdout).toContain('[renegotiate]');
+  });
+
+  it('embeds with the configured provider and then answers hybrid queries with explanations', async () => {
+    const fake = await startFakeOllama();
+    try {
+      const env = { ANGEL_MEMORY_OLLAMA_URL: fake.url };
+      expect((await cli(['settings', 'set', '--profile', 'searcher', 'embedding.provider', 'ollama'])).code).toBe(0);
+      const embed = await cli(['--json', 'embed', '--profile', 'searcher', '--batch', '2'], env);
+      expect(embed.code).toBe(0);
+      expect(JSON.parse(embed.stdout)).toMatchObject({
+        embedded: 6,
+        remaining: 0,
+        model: 'ollama:nomic-embed-text@768',
+      });
+      expect(embed.stderr).toContain('embedded 6 of 6');
+      const r = await cli(['--json', 'search', '--profile', 'searcher', 'balcony tomatoes', '--mode', 'hybrid'], env);
+      const body = JSON.parse(r.stdout) as SearchResponse;
+      expect(body).toMatchObject({ mode: 'hybrid', modeUsed: 'hybrid', notice: null });
+      expect(body.items[0]).toMatchObject({ id: 'm-garden' });
+      expect(body.items[0]!.explain.keyword).not.toBeNull();
+      expect(body.items[0]!.explain.vector).not.toBeNull();
+      // The fake only ever saw the embedding calls: the query went there too, as a query.
+      expect(fake.texts()).toContain('balcony tomatoes');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('rejects an unknown mode as a usage error', async () => {
+    const r = await cli(['search', '--profile', 'searcher', 'coffee', '--mode', 'psychic']);
+    expect(r.code).toBe(2);
+  });
+});
