@@ -1,9 +1,13 @@
 // The shell of the UI: which screen is showing. Three states: the profile list (create / unlock),
-// the one-time recovery key after a profile is created, and an unlocked profile's home.
-import { useEffect, useState } from 'react';
+// the one-time recovery key after a profile is created, and an unlocked profile (the routed pages).
+import { useQueryClient } from '@tanstack/react-query';
+import { RouterProvider } from '@tanstack/react-router';
+import { useEffect, useMemo, useState } from 'react';
 import type { ProfileSummary } from '../../shared/models';
+import { ProfileContext } from './app/profile';
+import { usePushInvalidation } from './app/query';
+import { createAppRouter } from './app/router';
 import { subscribe } from './client';
-import { ProfileHome } from './memory/ProfileHome';
 import { ProfilesScreen } from './profiles/ProfilesScreen';
 import { RecoveryKeyNotice } from './profiles/RecoveryKeyNotice';
 
@@ -13,10 +17,12 @@ type View =
   | { kind: 'profile'; profile: ProfileSummary };
 
 export function App() {
+  const queryClient = useQueryClient();
+  usePushInvalidation(queryClient);
   const [view, setView] = useState<View>({ kind: 'profiles' });
   const openProfileId = view.kind === 'profile' ? view.profile.id : null;
 
-  // If the open profile is locked from elsewhere (another window, a future tray menu), leave it.
+  // If the open profile is locked from elsewhere (the CLI, another window), leave it.
   useEffect(() => {
     if (!openProfileId) return;
     return subscribe('profiles.changed', ({ profileId, locked }) => {
@@ -24,30 +30,40 @@ export function App() {
     });
   }, [openProfileId]);
 
+  // A fresh router (and so a fresh history) per opened profile.
+  const router = useMemo(() => (openProfileId ? createAppRouter() : null), [openProfileId]);
+  const open = useMemo(
+    () =>
+      view.kind === 'profile'
+        ? {
+            profile: view.profile,
+            close: () => {
+              queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'profiles.list' });
+              setView({ kind: 'profiles' });
+            },
+          }
+        : null,
+    [view, queryClient],
+  );
+
+  if (view.kind === 'recovery')
+    return (
+      <RecoveryKeyNotice
+        profileName={view.profile.name}
+        recoveryKey={view.recoveryKey}
+        onDone={() => setView({ kind: 'profile', profile: view.profile })}
+      />
+    );
+  if (open && router)
+    return (
+      <ProfileContext.Provider value={open}>
+        <RouterProvider router={router} />
+      </ProfileContext.Provider>
+    );
   return (
-    <div className="app">
-      <header className="app-header">
-        <h1>Angel Memory</h1>
-        <span className="muted">Local, encrypted memories from your OMI</span>
-      </header>
-      <main>
-        {view.kind === 'profiles' && (
-          <ProfilesScreen
-            onOpen={(profile) => setView({ kind: 'profile', profile })}
-            onCreated={(profile, recoveryKey) => setView({ kind: 'recovery', profile, recoveryKey })}
-          />
-        )}
-        {view.kind === 'recovery' && (
-          <RecoveryKeyNotice
-            profileName={view.profile.name}
-            recoveryKey={view.recoveryKey}
-            onDone={() => setView({ kind: 'profile', profile: view.profile })}
-          />
-        )}
-        {view.kind === 'profile' && (
-          <ProfileHome profile={view.profile} onClose={() => setView({ kind: 'profiles' })} />
-        )}
-      </main>
-    </div>
+    <ProfilesScreen
+      onOpen={(profile) => setView({ kind: 'profile', profile })}
+      onCreated={(profile, recoveryKey) => setView({ kind: 'recovery', profile, recoveryKey })}
+    />
   );
 }

@@ -1,9 +1,14 @@
+import '@mantine/core/styles.css';
+import './styles.css';
+import { MantineProvider, localStorageColorSchemeManager } from '@mantine/core';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { theme } from './app/theme';
+import { createQueryClient } from './app/query';
 import { setTransport } from './client';
 import { selectTransport } from './transport';
-import './styles.css';
 
 setTransport(
   selectTransport({
@@ -14,10 +19,17 @@ setTransport(
   }),
 );
 
+const queryClient = createQueryClient();
+const colorSchemeManager = localStorageColorSchemeManager({ key: 'angel-memory.color-scheme' });
+
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <MantineProvider theme={theme} defaultColorScheme="auto" colorSchemeManager={colorSchemeManager}>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </MantineProvider>
   </StrictMode>,
 );

@@ -1,5 +1,7 @@
 // Creates a vault protected by a passphrase or by the OS keychain. Either way the main process also
 // wraps the key with a recovery key, which the caller shows once.
+import { Alert, Button, Card, Group, PasswordInput, Radio, Stack, TextInput, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { ProfileSummary } from '../../../shared/models';
 import { call, describeError } from '../client';
@@ -7,6 +9,7 @@ import { call, describeError } from '../client';
 const MIN_PASSPHRASE = 8;
 
 export function CreateProfile(props: { onCreated: (profile: ProfileSummary, recoveryKey: string) => void }) {
+  const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'passphrase' | 'keychain'>('passphrase');
   const [passphrase, setPassphrase] = useState('');
@@ -36,6 +39,7 @@ export function CreateProfile(props: { onCreated: (profile: ProfileSummary, reco
       setName('');
       setPassphrase('');
       setConfirm('');
+      await queryClient.invalidateQueries({ queryKey: ['profiles.list'] });
       props.onCreated(created.profile, created.recoveryKey);
     } catch (err) {
       setError(describeError(err));
@@ -45,56 +49,47 @@ export function CreateProfile(props: { onCreated: (profile: ProfileSummary, reco
   }
 
   return (
-    <section className="card">
-      <h2>New profile</h2>
-      <form className="form" onSubmit={(e) => void submit(e)}>
-        <label>
-          Name
-          <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <fieldset>
-          <legend>Protect the vault with</legend>
-          <label className="check">
-            <input type="radio" checked={kind === 'passphrase'} onChange={() => setKind('passphrase')} />A passphrase
-          </label>
-          <label className="check">
-            <input type="radio" checked={kind === 'keychain'} onChange={() => setKind('keychain')} />
-            The system keychain (unlocks without typing)
-          </label>
-        </fieldset>
+    <Card withBorder padding="lg">
+      <Title order={2} size="h3" mb="sm">
+        New profile
+      </Title>
+      <Stack component="form" gap="sm" onSubmit={(e) => void submit(e)}>
+        <TextInput label="Name" value={name} maxLength={100} onChange={(e) => setName(e.currentTarget.value)} />
+        <Radio.Group label="Protect the vault with" value={kind} onChange={(v) => setKind(v)}>
+          <Group mt={4}>
+            <Radio value="passphrase" label="A passphrase" />
+            <Radio value="keychain" label="The system keychain" />
+          </Group>
+        </Radio.Group>
         {kind === 'passphrase' && (
-          <>
-            <label>
-              Passphrase
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={passphrase}
-                onChange={(e) => setPassphrase(e.target.value)}
-              />
-            </label>
-            <label>
-              Repeat the passphrase
-              <input
-                type="password"
-                autoComplete="new-password"
-                value={confirm}
-                onChange={(e) => setConfirm(e.target.value)}
-              />
-            </label>
-          </>
+          <Group grow align="flex-start">
+            <PasswordInput
+              label="Passphrase"
+              description={`At least ${MIN_PASSPHRASE} characters`}
+              autoComplete="new-password"
+              value={passphrase}
+              onChange={(e) => setPassphrase(e.currentTarget.value)}
+            />
+            <PasswordInput
+              label="Repeat passphrase"
+              description="To be sure it is typed right"
+              autoComplete="new-password"
+              value={confirm}
+              onChange={(e) => setConfirm(e.currentTarget.value)}
+            />
+          </Group>
         )}
         {error && (
-          <p className="error" role="alert">
+          <Alert color="red" role="alert">
             {error}
-          </p>
+          </Alert>
         )}
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create profile'}
-          </button>
-        </div>
-      </form>
-    </section>
+        <Group justify="flex-end">
+          <Button type="submit" loading={busy}>
+            Create profile
+          </Button>
+        </Group>
+      </Stack>
+    </Card>
   );
 }

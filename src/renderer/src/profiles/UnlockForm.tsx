@@ -1,4 +1,6 @@
 // Unlocks one profile with its passphrase, the OS keychain or the recovery key.
+import { Button, Group, NativeSelect, PasswordInput, Stack, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Credential } from '../../../shared/ipc/contract';
 import type { ProfileSummary } from '../../../shared/models';
@@ -11,9 +13,15 @@ const WRONG_KEY: Record<Method, string> = {
   recovery: 'Wrong recovery key',
   keychain: 'The system keychain could not open this vault; use the passphrase or recovery key',
 };
+const LABEL: Record<Method, string> = {
+  passphrase: 'Passphrase',
+  keychain: 'System keychain',
+  recovery: 'Recovery key',
+};
 
 export function UnlockForm(props: { profile: ProfileSummary; onUnlocked: (profile: ProfileSummary) => void }) {
   const { profile } = props;
+  const queryClient = useQueryClient();
   const initial: Method = profile.protection.includes('passphrase')
     ? 'passphrase'
     : profile.protection.includes('keychain')
@@ -37,6 +45,7 @@ export function UnlockForm(props: { profile: ProfileSummary; onUnlocked: (profil
     try {
       const unlocked = await call('profiles.unlock', { profileId: profile.id, credential });
       setSecret('');
+      await queryClient.invalidateQueries({ queryKey: ['profiles.list'] });
       props.onUnlocked(unlocked);
     } catch (err) {
       setError(describeError(err, { WRONG_KEY: WRONG_KEY[method] }));
@@ -47,48 +56,47 @@ export function UnlockForm(props: { profile: ProfileSummary; onUnlocked: (profil
 
   const methods = (['passphrase', 'keychain', 'recovery'] as const).filter((m) => profile.protection.includes(m));
   return (
-    <form className="unlock" onSubmit={(e) => void unlock(e)}>
-      {method === 'keychain' ? (
-        <button type="submit" className="primary" disabled={busy}>
-          Unlock with system keychain
-        </button>
-      ) : (
-        <>
-          <input
-            type="password"
-            autoComplete="off"
-            aria-label={method === 'passphrase' ? 'Passphrase' : 'Recovery key'}
-            placeholder={method === 'passphrase' ? 'Passphrase' : 'Recovery key'}
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-          />
-          <button type="submit" className="primary" disabled={busy || secret === ''}>
-            {busy ? 'Unlocking…' : 'Unlock'}
-          </button>
-        </>
-      )}
+    <Stack component="form" gap={4} onSubmit={(e) => void unlock(e)} w={360}>
+      <Group gap="xs" wrap="nowrap" align="flex-end">
+        {method === 'keychain' ? (
+          <Button type="submit" loading={busy}>
+            Unlock with system keychain
+          </Button>
+        ) : (
+          <>
+            <PasswordInput
+              style={{ flex: 1 }}
+              autoComplete="off"
+              aria-label={LABEL[method]}
+              placeholder={LABEL[method]}
+              value={secret}
+              error={error !== null}
+              onChange={(e) => setSecret(e.currentTarget.value)}
+            />
+            <Button type="submit" loading={busy} disabled={secret === ''}>
+              Unlock
+            </Button>
+          </>
+        )}
+      </Group>
       {methods.length > 1 && (
-        <select
+        <NativeSelect
+          size="xs"
           aria-label="Unlock with"
           value={method}
+          data={methods.map((m) => ({ value: m, label: LABEL[m] }))}
           onChange={(e) => {
-            setMethod(e.target.value as Method);
+            setMethod(e.currentTarget.value as Method);
             setSecret('');
             setError(null);
           }}
-        >
-          {methods.map((m) => (
-            <option key={m} value={m}>
-              {m === 'passphrase' ? 'Passphrase' : m === 'keychain' ? 'System keychain' : 'Recovery key'}
-            </option>
-          ))}
-        </select>
+        />
       )}
       {error && (
-        <p className="error" role="alert">
+        <Text c="red" size="sm" role="alert">
           {error}
-        </p>
+        </Text>
       )}
-    </form>
+    </Stack>
   );
 }
