@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import sjson from 'secure-json-parse';
 import { contract, eventNames, type Channel } from '../../shared/ipc/contract';
+import { readBody } from '../http/read-body';
 import type { ErrorCode, Result } from '../../shared/result';
 import type { Core } from '../core';
 import type { Logger } from '../logging';
@@ -119,24 +120,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
 
 const failure = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new HttpError('TOO_LARGE', `body over ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
 export async function createUiServer(options: UiServerOptions): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('base64url');
@@ -198,7 +181,7 @@ export async function createUiServer(options: UiServerOptions): Promise<UiServer
       throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'content type must be application/json');
     if (Number(req.headers['content-length'] ?? 0) > maxBody)
       throw new HttpError('TOO_LARGE', `body over ${maxBody} bytes`);
-    const body = await readBody(req, maxBody);
+    const body = await readBody(req, maxBody, () => new HttpError('TOO_LARGE', `body over ${maxBody} bytes`));
     let input: unknown;
     try {
       // secure-json-parse refuses __proto__ and constructor.prototype keys.

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { readBody } from '../http/read-body';
 import type { ErrorCode } from '../../shared/result';
 import { AppError } from '../errors';
 import type { Logger } from '../logging';
@@ -80,26 +81,6 @@ function hostName(header: string | undefined): string | undefined {
   return h.split(':')[0];
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop reading at once; the rest of the body is never buffered.
-        req.pause();
-        reject(new AppError('TOO_LARGE', `body over ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new AppError('BAD_INPUT', 'request aborted')));
-  });
-}
-
 export async function createWebhookListener(options: WebhookListenerOptions): Promise<WebhookListener> {
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -152,7 +133,12 @@ export async function createWebhookListener(options: WebhookListenerOptions): Pr
     const uid = url.searchParams.get('uid');
     if (target.boundUid && uid !== target.boundUid) return fail('FORBIDDEN', 'uid does not match this profile');
 
-    const body = await readBody(req, maxBody);
+    const body = await readBody(
+      req,
+      maxBody,
+      () => new AppError('TOO_LARGE', `body over ${maxBody} bytes`),
+      () => new AppError('BAD_INPUT', 'request aborted'),
+    );
 
     const signature = req.headers['x-omi-signature'];
     if (typeof signature === 'string' && target.signingSecrets.length > 0) {
