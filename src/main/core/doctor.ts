@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from '../profiles/vault';
+import { drainSegmentIndex, segmentBacklog } from '../search/segment-index';
 
 export interface Check {
   name: string;
@@ -34,9 +35,18 @@ function fileSize(path: string): number {
   }
 }
 
-export function runDoctor(session: Session, keyStoreBackend: string | null): DoctorReport {
+export async function runDoctor(session: Session, keyStoreBackend: string | null): Promise<DoctorReport> {
   const { db, dir, profile } = session;
   const checks: Check[] = [];
+
+  // Transcript segments are indexed in the background (search/segment-index.ts); FTS5's check
+  // compares the index with every row, so the index is brought up to date first, chunk by chunk.
+  let caughtUp = 0;
+  try {
+    caughtUp = await drainSegmentIndex(db);
+  } catch (err) {
+    checks.push({ name: 'segment-index', ok: false, detail: err instanceof Error ? err.message : String(err) });
+  }
 
   const integrity = db.pragma('integrity_check') as { integrity_check: string }[];
   const integrityText = integrity.map((r) => r.integrity_check).join('; ');
@@ -47,7 +57,9 @@ export function runDoctor(session: Session, keyStoreBackend: string | null): Doc
       attempt(`fts:${table}`, () => {
         // rank = 1 also compares the index against its external content table.
         db.prepare(`INSERT INTO ${table} (${table}, rank) VALUES ('integrity-check', 1)`).run();
-        return 'ok';
+        if (table !== 'fts_segments') return 'ok';
+        const left = segmentBacklog(db);
+        return `ok; ${caughtUp} segment rows indexed before the check, ${left.pending + left.stale} waiting now`;
       }),
     );
   }

@@ -1,5 +1,6 @@
 // Applies one webhook delivery to a profile's database. Everything a delivery changes — its inbox
-// row, the domain rows (conversation, live segments, day summary, audio) — is written in one
+// row, the domain rows (conversation, live segments, day summary, audio) and its outbox jobs
+// (embedding a new or revised conversation) — is written in one
 // transaction on a synchronous=FULL connection, and only then is the delivery acknowledged, so an
 // acknowledged delivery survives a crash and an unacknowledged one left no trace.
 //
@@ -14,6 +15,7 @@ import type { WriteContext } from '../db/repos/audit';
 import { upsertConversation } from '../db/repos/conversations';
 import type { Db } from '../db/open';
 import { stmt } from '../db/prepared';
+import { enqueueEmbedding } from '../search/jobs';
 import { normalizeOmiConversation, type NormalizedConversation, type NormalizedSegment } from './omi-conversation';
 import { parseDaySummary, parseTranscript, type DaySummary, type Transcript } from './payloads';
 
@@ -127,6 +129,8 @@ function applyDomain(db: Db, d: RawDelivery, p: ParsedBody, ctx: WriteContext, o
     case 'conversation': {
       const { outcome } = upsertConversation(db, p.conversation, 'webhook', ctx);
       status = outcome === 'updated' ? 'revision' : outcome === 'unchanged' ? 'duplicate' : 'applied';
+      // New or changed text to embed, queued in this transaction (nothing when no provider is set).
+      if (outcome !== 'unchanged') enqueueEmbedding(db, [{ kind: 'conversation', id: p.conversation.id }], ctx.now());
       // Link realtime segments heard during this conversation (OMI's session id is the uid).
       const c = p.conversation;
       if (d.uid && c.startedAt) {

@@ -175,6 +175,29 @@ describe('deliveries', () => {
     expect(inbox.items.every((i) => i.size > 0 && i.kind === 'conversation')).toBe(true);
   });
 
+  test('a new conversation queues one embed job in its transaction when a provider is set; a duplicate none', async () => {
+    const jobs = () =>
+      db().prepare("SELECT entity, state, payload FROM outbox WHERE kind = 'embed' ORDER BY pk").all() as {
+        entity: string;
+        state: string;
+        payload: string;
+      }[];
+    // No provider: nothing is queued (a later pass over items without vectors catches up).
+    expect((await send(`${base}/conversation?uid=u1`, json(conversation))).status).toBe(200);
+    expect(jobs()).toEqual([]);
+
+    t.core.settings.set(profileId, 'embedding.provider', 'gemini', 'user');
+    const other = { ...conversation, id: 'embed-me' };
+    expect((await send(`${base}/conversation?uid=u1`, json(other))).status).toBe(200);
+    const queued = jobs();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ entity: 'embed:conversation:embed-me', state: 'pending' });
+    expect(JSON.parse(queued[0]!.payload)).toEqual({ kind: 'conversation', id: 'embed-me' });
+
+    expect((await send(`${base}/conversation?uid=u1`, json(other))).status).toBe(200);
+    expect(jobs()).toHaveLength(1);
+  });
+
   test('the idempotency header decides when present: same key and body is a duplicate, a new body a revision', async () => {
     const h = { 'x-omi-idempotency-key': `conversation:${conversation.id}:finalization` };
     expect((await send(`${base}/conversation`, json(conversation, h))).status).toBe(200);

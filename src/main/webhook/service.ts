@@ -9,6 +9,7 @@ import { getInboxRow, recordFailed } from '../db/repos/inbox';
 import { readSetting } from '../db/repos/settings';
 import { readProfiles, type ProfileFile } from '../profiles/registry';
 import { SPOOL_IDENTITY_KEY, webhookSecretHash, type Session, type Vault } from '../profiles/vault';
+import { segmentIndexer } from '../search/segment-index';
 import {
   ingestDelivery,
   parseDelivery,
@@ -82,14 +83,16 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   function apply(session: Session, d: RawDelivery, body: ParsedBody, replay = false): IngestOutcome {
     const outcome = ingest(session, d, body, replay);
+    segmentIndexer(session.db).kick();
     deps.onIngested(session.profile.id, outcome, d.kind);
     return outcome;
   }
 
   // Group commit: deliveries that arrive while a commit is running are applied together in the next
   // turn of the event loop, in one transaction (each in its own savepoint, so one failure does not
-  // undo the others) and acknowledged only after that commit. Under load one fsync and one FTS flush
-  // serve many deliveries; alone, a delivery waits no longer than one setImmediate.
+  // undo the others) and acknowledged only after that commit. Under load one fsync serves many
+  // deliveries; alone, a delivery waits no longer than one setImmediate. Their transcript segments
+  // are indexed for search afterwards, in the background (search/segment-index.ts).
   const batches = new Map<Session, Pending[]>();
 
   function applyGrouped(session: Session, d: RawDelivery, body: ParsedBody): Promise<IngestOutcome> {
@@ -129,6 +132,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       deps.onIngested(session.profile.id, r.outcome, p.d.kind);
       p.resolve(r.outcome);
     });
+    segmentIndexer(session.db).kick();
   }
 
   function target(profile: ProfileFile): WebhookTarget {

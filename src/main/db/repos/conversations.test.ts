@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openTestDb, testContext, type TestDb } from '../../../../test/support/db';
 import { AppError } from '../../errors';
+import { catchUpSegmentIndex } from '../../search/segment-index';
 import { normalizeOmiConversation, type NormalizedConversation } from '../../webhook/omi-conversation';
 import { auditFor } from './audit';
 import { getConversation, listConversations, upsertConversation } from './conversations';
@@ -40,7 +41,9 @@ function count(sql: string, ...args: unknown[]): number {
   return (t.db.prepare(sql).get(...args) as { n: number }).n;
 }
 
+/** What the segment index finds, once the background indexer has caught up. */
 function ftsSegments(word: string): number[] {
+  expect(catchUpSegmentIndex(t.db).caughtUp).toBe(true);
   return (
     t.db.prepare('SELECT rowid FROM fts_segments WHERE fts_segments MATCH ? ORDER BY rowid').all(word) as {
       rowid: number;
