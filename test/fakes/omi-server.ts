@@ -1,9 +1,10 @@
 // A fake OMI Developer API: a real node:http server on 127.0.0.1 implementing its endpoint table
-// (memories, conversations, action items) over in-memory state, with its validations (content 1-500, batch <= 25 / 50,
-// scopes -> 403, Bearer key -> 401), its limit (100 requests per minute per key, X-RateLimit-* headers,
-// 429 with Retry-After) on an injectable clock, and fault injection: 5xx, 429, timeouts (no answer),
-// connection resets and truncated bodies, each before or after the request takes effect. Every request
-// is recorded. Memory ids derive from content, as OMI's appear to.
+// (memories, conversations, action items) over in-memory state, with its validations (memory content
+// 1-500, memory batch <= 25, action item description required, action item batch <= 50, scopes ->
+// 403, Bearer key -> 401), its limit (100 requests per minute per key, X-RateLimit-* headers, 429 with
+// Retry-After) on an injectable clock, and fault injection: 5xx, 429, timeouts (no answer), connection
+// resets and truncated bodies, each before or after the request takes effect. Every request is
+// recorded. Memory ids derive from content, as OMI's appear to; action item ids are random.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -139,12 +140,15 @@ export function createFakeOmi(options: FakeOmiOptions = {}) {
     /** Per "METHOD idempotency-key", how many requests changed state: "applied exactly once" means <= 1. */
     effectiveWrites: new Map<string, number>(),
     /**
-     * Every change that took effect, by what it did: "PATCH <id> <content>", "DELETE <id>". Applying a
+     * Every change that took effect, by what it did: "PATCH <id> <content>", "DELETE <id>" (memories and
+     * action items alike). Applying a
      * change twice (a stale job writing an older state again) shows as a count above 1.
      */
     appliedChanges: new Map<string, number>(),
     /** Every create that added a memory, by content. */
     createdContents: new Map<string, number>(),
+    /** Every create that added an action item, by description. */
+    createdActionItems: new Map<string, number>(),
   };
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
@@ -184,6 +188,40 @@ export function createFakeOmi(options: FakeOmiOptions = {}) {
       throw new HttpError(422, 'tags must be strings');
     }
     return o;
+  }
+
+  function validateActionItem(a: unknown, partial: boolean): Partial<FakeActionItem> {
+    if (typeof a !== 'object' || a === null) throw new HttpError(422, 'body must be an object');
+    const o = a as Record<string, unknown>;
+    if (!partial || o.description !== undefined) {
+      if (typeof o.description !== 'string' || o.description.trim().length === 0) {
+        throw new HttpError(422, [{ loc: ['body', 'description'], msg: 'description is required' }]);
+      }
+    }
+    if (o.completed !== undefined && typeof o.completed !== 'boolean') throw new HttpError(422, 'completed: bool');
+    for (const k of ['due_at', 'conversation_id'] as const) {
+      if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string') throw new HttpError(422, `${k}: string`);
+    }
+    if (typeof o.due_at === 'string' && Number.isNaN(Date.parse(o.due_at))) throw new HttpError(422, 'due_at: date');
+    return o;
+  }
+
+  function createActionItem(input: Partial<FakeActionItem>): FakeActionItem {
+    const t = new Date(now() + counter++).toISOString();
+    const completed = input.completed === true;
+    const item: FakeActionItem = {
+      id: randomUUID(), // random, unlike memory ids: a create sent twice makes two items
+      description: input.description!,
+      completed,
+      created_at: t,
+      updated_at: t,
+      due_at: input.due_at ?? null,
+      completed_at: completed ? t : null,
+      conversation_id: input.conversation_id ?? null,
+    };
+    state.actionItems.set(item.id, item);
+    state.createdActionItems.set(item.description, (state.createdActionItems.get(item.description) ?? 0) + 1);
+    return item;
   }
 
   function createMemory(input: Partial<FakeMemory>): FakeMemory {
@@ -321,35 +359,40 @@ export function createFakeOmi(options: FakeOmiOptions = {}) {
       if (r.method === 'GET' && !id) {
         return { status: 200, body: page(newestFirst(state.actionItems.values()), r.query, 100, 1000) };
       }
-      const make = (a: Record<string, unknown>): FakeActionItem => {
-        if (typeof a.description !== 'string' || !a.description) throw new HttpError(422, 'description is required');
-        const item = {
-          id: randomUUID(),
-          description: a.description,
-          completed: a.completed === true,
-          created_at: new Date(now() + counter++).toISOString(),
-          updated_at: iso(),
-          due_at: typeof a.due_at === 'string' ? a.due_at : null,
-          completed_at: null,
-          conversation_id: typeof a.conversation_id === 'string' ? a.conversation_id : null,
-        };
-        state.actionItems.set(item.id, item);
-        return item;
-      };
-      if (r.method === 'POST' && id === 'batch') {
+      if (r.method === 'POST' && id === 'batch' && !extra) {
         const list = body?.action_items;
-        if (!Array.isArray(list) || list.length > 50) throw new HttpError(422, 'at most 50 action items per batch');
-        return { status: 200, body: { action_items: list.map((a) => make(a as Record<string, unknown>)) } };
+        if (!Array.isArray(list)) throw new HttpError(422, 'action_items must be a list');
+        if (list.length > 50) throw new HttpError(422, 'at most 50 action items per batch');
+        const valid = list.map((a) => validateActionItem(a, false)); // all or nothing, like memories
+        const created = valid.map((a) => createActionItem(a));
+        wrote(r, true);
+        return { status: 200, body: { action_items: created } };
       }
-      if (r.method === 'POST' && !id) return { status: 200, body: make(body ?? {}) };
-      const a = id ? state.actionItems.get(id) : undefined;
+      if (r.method === 'POST' && !id) {
+        const created = createActionItem(validateActionItem(body, false));
+        wrote(r, true);
+        return { status: 200, body: created };
+      }
+      const a = id && !extra ? state.actionItems.get(id) : undefined;
       if (!a) throw new HttpError(404, 'Action item not found');
       if (r.method === 'PATCH') {
-        Object.assign(a, body, { id: a.id, updated_at: iso() });
-        return { status: 200, body: a };
+        const patch = validateActionItem(body, true);
+        const next: FakeActionItem = {
+          ...a,
+          description: patch.description ?? a.description,
+          completed: patch.completed ?? a.completed,
+          due_at: patch.due_at !== undefined ? patch.due_at : a.due_at,
+        };
+        // OMI stamps completion itself.
+        if (next.completed !== a.completed) next.completed_at = next.completed ? iso() : null;
+        const changed = JSON.stringify(next) !== JSON.stringify(a);
+        if (changed) state.actionItems.set(a.id, { ...next, updated_at: iso() });
+        wrote(r, changed, `PATCH ${a.id} ${JSON.stringify([next.description, next.completed])}`);
+        return { status: 200, body: state.actionItems.get(a.id) };
       }
       if (r.method === 'DELETE') {
         state.actionItems.delete(a.id);
+        wrote(r, true, `DELETE ${a.id}`);
         return { status: 200, body: { success: true } };
       }
     }
@@ -546,6 +589,7 @@ export interface FakeOmi {
     effectiveWrites: Map<string, number>;
     appliedChanges: Map<string, number>;
     createdContents: Map<string, number>;
+    createdActionItems: Map<string, number>;
   };
   requests: RecordedRequest[];
   inject(fault: Fault): void;

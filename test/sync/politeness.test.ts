@@ -130,6 +130,16 @@ describe('rate', () => {
     expect(retried!.status).toBe(200);
     expect(retried!.at).toBeGreaterThanOrEqual(before + 30_000);
     expect(limiter.headroom().blockedUntil).toBeNull();
+
+    // A 429 that names only its reset time (epoch seconds): nothing is sent before it.
+    const resetAt = Math.ceil((clock.ms() + 45_000) / 1000) * 1000;
+    omi.inject({ kind: 'status', status: 429, headers: { 'x-ratelimit-reset': String(resetAt / 1000) } });
+    const sentBefore = omi.requests.length;
+    await api.listMemories(1, 0);
+    await api.listMemories(1, 0);
+    const after = omi.requests.slice(sentBefore);
+    expect(after.map((r) => r.status)).toEqual([429, 200, 200]);
+    for (const r of after.slice(1)) expect(r.at).toBeGreaterThanOrEqual(resetAt);
   });
 });
 
@@ -149,9 +159,12 @@ describe('circuit breaker', () => {
     expect(await failure(first.api.listMemories(1, 0))).toBeInstanceOf(BrokenCircuitError);
     expect(sent()).toBe(3);
 
-    // Half-open: exactly one probe; it fails, so the breaker opens again.
+    // Half-open: exactly one probe, even when several calls come at once; it fails, so the breaker
+    // opens again and the others fail without a request.
     clock.advance(1_000);
-    expect(await failure(first.api.listMemories(1, 0))).toMatchObject({ kind: 'server' });
+    const burst = await Promise.all(Array.from({ length: 5 }, () => failure(first.api.listMemories(1, 0))));
+    expect(burst.filter((e) => e instanceof OmiApiError)).toMatchObject([{ kind: 'server' }]);
+    expect(burst.filter((e) => e instanceof BrokenCircuitError)).toHaveLength(4);
     expect(sent()).toBe(4);
     expect(await failure(first.api.listMemories(1, 0))).toBeInstanceOf(BrokenCircuitError);
     expect(sent()).toBe(4);

@@ -36,10 +36,17 @@ export interface PersistedBreaker {
 export function createPersistedBreaker(
   db: Db,
   upstream: string,
-  options: { threshold: number; halfOpenAfterMs: number; now: () => Date; onChange?: (state: BreakerName) => void },
+  options: {
+    threshold: number;
+    halfOpenAfterMs: number;
+    now: () => Date;
+    onChange?: (state: BreakerName) => void;
+    /** Which errors count against the upstream (default: OMI's server, network and timeout failures). */
+    isFailure?: (err: unknown) => boolean;
+  },
 ): PersistedBreaker {
   const saved = readBreaker(db, upstream);
-  const policy = circuitBreaker(handleWhen(isUpstreamFailure), {
+  const policy = circuitBreaker(handleWhen(options.isFailure ?? isUpstreamFailure), {
     halfOpenAfter: options.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.threshold),
     initialState: saved?.snapshot,

@@ -8,8 +8,10 @@ import type { PersistedBreaker } from './breaker';
 import { errorKindForStatus, OmiApiError } from './errors';
 import type { RateLimiter } from './rate-limiter';
 import {
+  BatchActionItemsCreated,
   BatchCreated,
   ErrorBody,
+  RemoteActionItem,
   RemoteActionItemList,
   RemoteConversationList,
   RemoteMemory,
@@ -37,6 +39,13 @@ export interface NewRemoteMemory {
   category?: string;
   visibility?: string;
   tags?: string[];
+}
+
+export interface NewRemoteActionItem {
+  description: string;
+  completed: boolean;
+  due_at: string | null;
+  conversation_id?: string | null;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -164,6 +173,20 @@ export function createOmiClient(options: ClientOptions) {
       }),
     listActionItems: (limit: number, offset: number) =>
       request('GET', '/user/action-items', RemoteActionItemList, { query: { limit, offset } }),
+    createActionItem: (a: NewRemoteActionItem, idempotencyKey?: string) =>
+      request('POST', '/user/action-items', RemoteActionItem, { body: a, idempotencyKey }),
+    createActionItems: (items: NewRemoteActionItem[], idempotencyKey?: string) =>
+      request('POST', '/user/action-items/batch', BatchActionItemsCreated, {
+        body: { action_items: items },
+        idempotencyKey,
+      }),
+    updateActionItem: (id: string, patch: Omit<NewRemoteActionItem, 'conversation_id'>, idempotencyKey?: string) =>
+      request('PATCH', `/user/action-items/${encodeURIComponent(id)}`, RemoteActionItem, {
+        body: patch,
+        idempotencyKey,
+      }),
+    deleteActionItem: (id: string, idempotencyKey?: string) =>
+      request('DELETE', `/user/action-items/${encodeURIComponent(id)}`, Success, { idempotencyKey }),
   };
 }
 

@@ -29,3 +29,18 @@ export function isFullerThan(local: string, remote: string): boolean {
   const prefix = remote.slice(0, -3);
   return local.length > prefix.length && local.startsWith(prefix);
 }
+
+/** The synced fields of an action item, in the shape both sides are compared in. */
+export interface ActionItemValues {
+  description: string;
+  completed: boolean;
+  dueAt: string | null;
+  completedAt: string | null;
+}
+
+/** The same three-way base as memories get, stored as action_items.remote_hash. */
+export function actionItemHash(a: ActionItemValues): string {
+  return createHash('sha256')
+    .update(JSON.stringify([a.description, a.completed, a.dueAt, a.completedAt]))
+    .digest('hex');
+}

@@ -3,4 +3,5 @@
 export { createSyncService, enqueueMemorySync, DEFAULT_SYNC_PORTS, OMI_API_URL_ENV, OMI_TIMEOUT_ENV } from './service';
 export type { SyncService, SyncPorts } from './service';
 export { listConflicts, resolveConflict } from './conflicts';
+export { enqueueActionItemSync } from './push-action-items';
 export { OmiApiError } from './errors';

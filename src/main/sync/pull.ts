@@ -10,16 +10,19 @@
 //   both changed to the same thing    -> only the link is refreshed;
 //   both changed differently          -> conflict: the local row keeps the user's version, OMI's is
 //                                        kept in sync_conflicts until the user resolves it.
-// A truncated (locked) remote text never replaces a fuller local one.
-import { createHash } from 'node:crypto';
+// A truncated (locked) remote text never replaces a fuller local one. Action items: see applyActionItem.
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/open';
-import type { WriteContext } from '../db/repos/audit';
+import * as items from '../db/repos/action-items';
+import { audit, type WriteContext } from '../db/repos/audit';
 import { upsertConversation } from '../db/repos/conversations';
 import { createMemory, deleteMemory, findMemory, updateMemory } from '../db/repos/memories';
 import * as repo from '../db/repos/sync';
 import { normalizeOmiConversation } from '../webhook/omi-conversation';
 import type { OmiClient } from './client';
 import { isFullerThan, isTruncated, memoryHash } from './hash';
+import { enqueueActionItemSync, localHash, remoteHash, remoteValues } from './push-action-items';
 import type { RemoteActionItem, RemoteMemory } from './schemas';
 
 export interface PullCounts {
@@ -46,9 +49,18 @@ export interface PullOptions {
 const emptyCounts = (): PullCounts => ({ created: 0, updated: 0, unchanged: 0, conflicts: 0, remoteDeleted: 0 });
 
 /**
- * Reads pages newest-first; `apply` returns true for an item already known. Each page is applied in
- * one transaction: one durable commit per page instead of per item (the bench shows the per-item
- * fsyncs dominate otherwise), and a crash still loses at most the page in hand.
+ * How long one slice of a page may apply items before it commits. DESIGN.md §10 allows 50 ms of
+ * blocking at a time; the commit that follows (writing and encrypting the dirtied pages) costs about
+ * as much again, so the work itself gets well under half of that.
+ */
+const SLICE_MS = 10;
+
+/**
+ * Reads pages newest-first; `apply` returns true for an item already known. A page is applied in as
+ * few transactions as the time budget allows: one durable commit per slice instead of per item (the
+ * bench shows per-item fsyncs dominate otherwise), and the event loop gets a turn between slices, since
+ * a whole page of conversations with their transcripts takes hundreds of milliseconds. A crash loses
+ * at most the page in hand; the next pass reads it again.
  */
 async function pages<T>(
   db: Db,
@@ -61,12 +73,18 @@ async function pages<T>(
   for (let offset = 0; ; offset += limit) {
     const page = await fetchPage(limit, offset);
     let known = false;
-    db.transaction(() => {
-      for (const item of page) {
-        seen.add(item);
-        if (apply(item)) known = true;
-      }
-    })();
+    for (let i = 0; i < page.length;) {
+      const start = performance.now();
+      db.transaction(() => {
+        while (i < page.length) {
+          const item = page[i++]!;
+          seen.add(item);
+          if (apply(item)) known = true;
+          if (performance.now() - start >= SLICE_MS) break;
+        }
+      })();
+      if (i < page.length) await setImmediate();
+    }
     if (page.length < limit || (!full && known)) return seen;
   }
 }
@@ -165,10 +183,74 @@ function applyConversation(db: Db, raw: unknown, ctx: WriteContext, counts: Pull
   return false;
 }
 
-function actionItemHash(a: RemoteActionItem): string {
-  return createHash('sha256')
-    .update(JSON.stringify([a.description, a.completed, a.due_at, a.completed_at]))
-    .digest('hex');
+/**
+ * Action items get the same three-way compare against remote_hash as memories, except that when both
+ * sides changed differently the later change wins (the other version is kept in the audit log): an
+ * item is a line and a checkbox, not worth a conflict the user must resolve.
+ */
+function applyActionItem(db: Db, a: RemoteActionItem, ctx: WriteContext, counts: PullCounts): boolean {
+  const hash = remoteHash(a);
+  const values = remoteValues(a);
+  const now = ctx.now().toISOString();
+  let row = items.actionItemByRemoteId(db, a.id);
+  if (!row) {
+    // A create whose answer we never saw (crash, timeout): adopt OMI's copy instead of duplicating it.
+    const sentBy = items.actionItemForSentDescription(db, a.description);
+    const pending = sentBy === undefined ? undefined : items.findActionItem(db, sentBy);
+    if (pending && (pending.remoteId === null || pending.remoteDeletedAt !== null)) {
+      // Linked at OMI's version: if ours differs, the relay pushes it.
+      items.setActionItemRemote(db, pending.pk, a.id, hash, a.conversation_id);
+      counts.updated++;
+      return localHash(pending) === hash;
+    }
+    items.insertRemoteActionItem(db, values, hash);
+    counts.created++;
+    return false;
+  }
+  if (row.remoteDeletedAt) {
+    if (row.remoteHash === null) return true; // we deleted it on OMI ourselves; its answer may lag
+    // Sync trashed it when OMI stopped listing it (locked, not deleted): it is back.
+    items.applyRemoteActionItem(db, row.pk, values, hash);
+    counts.updated++;
+    return false;
+  }
+  if (row.remoteHash === hash) {
+    // Items pulled before OMI's conversation id was kept get it now, so their conversation's copy
+    // can find them.
+    if (row.remoteConversationId === null && a.conversation_id !== null) {
+      items.setRemoteConversation(db, row.pk, a.conversation_id);
+    }
+    counts.unchanged++;
+    return true;
+  }
+  if (row.deletedAt) return true; // the user trashed it; the relay deletes it on OMI
+  // Our own edit whose answer was lost: OMI has what we sent, so that is the new common base.
+  if (items.actionItemSent(db, row.pk).some((x) => x.hash === hash)) {
+    items.setActionItemRemote(db, row.pk, a.id, hash, a.conversation_id);
+    row = items.findActionItem(db, row.pk)!;
+    if (localHash(row) === hash) items.applyRemoteActionItem(db, row.pk, values, hash);
+    counts.unchanged++;
+    return true;
+  }
+  const mine = localHash(row);
+  if (mine === hash || mine === row.remoteHash) {
+    items.applyRemoteActionItem(db, row.pk, values, hash);
+    counts[mine === hash ? 'unchanged' : 'updated']++;
+  } else {
+    const theirsLater = (a.updated_at ?? '') > (row.updatedAt ?? '');
+    const lost = theirsLater
+      ? { description: row.description, completed: row.completed, side: 'local' }
+      : { description: a.description, completed: a.completed, side: 'omi' };
+    if (theirsLater) items.applyRemoteActionItem(db, row.pk, values, hash);
+    else {
+      // OMI's version becomes the base, so the relay pushes ours over it.
+      items.setActionItemRemote(db, row.pk, a.id, hash, a.conversation_id);
+      enqueueActionItemSync(db, row.pk, 'conflict', now);
+    }
+    audit(db, ctx, 'conflict', 'action_item', String(row.pk), { kept: theirsLater ? 'omi' : 'local', lost });
+    counts.conflicts++;
+  }
+  return false;
 }
 
 export async function pull(db: Db, client: OmiClient, ctx: WriteContext, options: PullOptions): Promise<PullReport> {
@@ -217,33 +299,20 @@ export async function pull(db: Db, client: OmiClient, ctx: WriteContext, options
   }
 
   // Standalone action items.
-  const items = await pages(
+  const listed = await pages(
     db,
     (l, o) => client.listActionItems(l, o),
     options.actionItemPage,
     options.full,
-    (a) => {
-      const outcome = repo.upsertRemoteActionItem(db, {
-        remoteId: a.id,
-        description: a.description,
-        completed: a.completed,
-        createdAt: a.created_at,
-        updatedAt: a.updated_at,
-        dueAt: a.due_at,
-        completedAt: a.completed_at,
-        conversationId: a.conversation_id,
-        hash: actionItemHash(a),
-      });
-      report.actionItems[outcome]++;
-      return outcome === 'unchanged';
-    },
+    (a) => applyActionItem(db, a, ctx, report.actionItems),
   );
   if (options.full) {
-    const remoteIds = new Set([...items].map((a) => a.id));
+    const remoteIds = new Set([...listed].map((a) => a.id));
     db.transaction(() => {
-      for (const a of repo.liveRemoteActionItems(db)) {
+      for (const a of items.liveRemoteActionItems(db)) {
         if (remoteIds.has(a.remoteId)) continue;
-        repo.trashRemoteDeletedActionItem(db, a.pk, now());
+        items.trashRemoteDeletedActionItem(db, a.pk, now());
+        repo.completeOpenJobsFor(db, `action_item:${a.pk}`, now());
         report.actionItems.remoteDeleted++;
       }
     })();

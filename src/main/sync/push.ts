@@ -12,11 +12,7 @@
 // the client, only here, after that lookup. Before any create, a live local memory already linked to
 // an identical OMI memory means OMI has it.
 //
-// Failures: transient ones (5xx, network, timeout, 429) go back to the queue with exponential backoff
-// and jitter, and become dead letters after `maxAttempts`; a permanent 4xx (validation) is a dead
-// letter at once; an open breaker or a refused key releases the leases without counting an attempt and
-// pauses the relay, so nothing is ever dropped.
-import { BrokenCircuitError, ExponentialBackoff, type IBackoff } from 'cockatiel';
+// Failures follow the relay's policy (relay.ts): retried with backoff, dead-lettered, or a pause.
 import type { Db } from '../db/open';
 import type { WriteContext } from '../db/repos/audit';
 import { deleteMemory, findMemory } from '../db/repos/memories';
@@ -25,35 +21,13 @@ import * as repo from '../db/repos/sync';
 import type { OmiClient } from './client';
 import { OmiApiError } from './errors';
 import { memoryHash, type MemoryValues } from './hash';
+import { createRelay, emptyPushReport, type PushOptions, type PushReport } from './relay';
 import type { RemoteMemory } from './schemas';
+
+export type { PushOptions, PushReport } from './relay';
 
 export const MEMORY_JOB = 'omi.memory';
 export const BATCH_LIMIT = 25;
-
-export interface PushOptions {
-  owner: string;
-  leaseMs: number;
-  maxAttempts: number;
-  retryInitialDelayMs: number;
-  retryMaxDelayMs: number;
-  /** How far back (ms) a lookup for an unconfirmed create reads OMI's newest memories. */
-  lookupMarginMs: number;
-  lookupPage: number;
-  isDeadOwner: (owner: string) => boolean;
-}
-
-export interface PushReport {
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  /** Creates found on OMI after their answer was lost, and linked instead of sent again. */
-  adopted: number;
-  retried: number;
-  dead: number;
-  /** Why the relay stopped early, if it did (breaker open, key refused). */
-  paused: string | null;
-}
 
 type Action =
   | { kind: 'noop' }
@@ -82,54 +56,10 @@ const toRemote = (m: MemoryValues) => ({
   tags: [...m.tags],
 });
 
-/** Pauses the whole relay: nothing will succeed until the breaker closes or the key is fixed. */
-class Pause extends Error {}
-
 export async function push(db: Db, client: OmiClient, ctx: WriteContext, options: PushOptions): Promise<PushReport> {
-  const report: PushReport = {
-    created: 0,
-    updated: 0,
-    deleted: 0,
-    unchanged: 0,
-    adopted: 0,
-    retried: 0,
-    dead: 0,
-    paused: null,
-  };
-  const now = () => ctx.now().toISOString();
-  const later = (ms: number) => new Date(ctx.now().getTime() + ms).toISOString();
-
-  /** cockatiel's exponential backoff (decorrelated jitter), stepped to the job's attempt count. */
-  function backoffMs(attempts: number): number {
-    let b: IBackoff<unknown> = new ExponentialBackoff({
-      initialDelay: options.retryInitialDelayMs,
-      maxDelay: options.retryMaxDelayMs,
-    }).next();
-    for (let i = 2; i <= attempts; i++) b = b.next(undefined);
-    return b.duration;
-  }
-
-  function done(job: repo.OutboxJob, count: keyof Omit<PushReport, 'paused'>): void {
-    repo.completeJob(db, job.pk, now());
-    report[count]++;
-  }
-
-  function failed(job: repo.OutboxJob, err: unknown): void {
-    if (err instanceof BrokenCircuitError) throw new Pause('the OMI circuit breaker is open');
-    if (!(err instanceof OmiApiError)) throw err;
-    if (err.credentials) throw new Pause(err.message);
-    // The 404s a job can expect (an edited or deleted memory gone from OMI) are handled where they
-    // occur; a 404 from a list or create endpoint means a wrong base URL, not a bad job.
-    if (err.kind === 'not_found') throw new Pause(err.message);
-    const dead = !err.transient || job.attempts + 1 >= options.maxAttempts;
-    repo.failJob(db, job.pk, {
-      error: err.message,
-      nextAttemptAt: later(backoffMs(job.attempts + 1)),
-      dead,
-      now: now(),
-    });
-    report[dead ? 'dead' : 'retried']++;
-  }
+  const report: PushReport = emptyPushReport();
+  const relay = createRelay(db, ctx, options, report);
+  const { now, done, failed } = relay;
 
   /** Links a memory to its OMI copy; false if that copy already belongs to another local memory. */
   function link(memory: Memory, remote: RemoteMemory): boolean {
@@ -285,39 +215,20 @@ export async function push(db: Db, client: OmiClient, ctx: WriteContext, options
     }
   }
 
-  let leased: repo.OutboxJob[] = [];
-  try {
-    for (;;) {
-      leased = repo.leaseJobs(db, {
-        kinds: [MEMORY_JOB],
-        max: 100,
-        now: now(),
-        leaseUntil: later(options.leaseMs),
-        owner: options.owner,
-        isDeadOwner: options.isDeadOwner,
-      });
-      if (leased.length === 0) break;
-      const creates: { job: repo.OutboxJob; memory: Memory }[] = [];
-      const others: { job: repo.OutboxJob; action: Action }[] = [];
-      const unsettled = await adopt(leased);
-      for (const job of leased) {
-        if (unsettled.has(job.pk)) continue;
-        const action = plan(db, job);
-        if (action.kind === 'noop') done(job, 'unchanged');
-        else if (action.kind === 'conflict') repo.releaseJob(db, job.pk, later(60 * 60_000), now());
-        else if (action.kind === 'create') creates.push({ job, memory: action.memory });
-        else others.push({ job, action });
-      }
-      await createAll(creates);
-      for (const o of others) await one(o.job, o.action);
-      leased = [];
+  await relay.drain(MEMORY_JOB, async (leased) => {
+    const creates: { job: repo.OutboxJob; memory: Memory }[] = [];
+    const others: { job: repo.OutboxJob; action: Action }[] = [];
+    const unsettled = await adopt(leased);
+    for (const job of leased) {
+      if (unsettled.has(job.pk)) continue;
+      const action = plan(db, job);
+      if (action.kind === 'noop') done(job, 'unchanged');
+      else if (action.kind === 'conflict') repo.releaseJob(db, job.pk, relay.later(60 * 60_000), now());
+      else if (action.kind === 'create') creates.push({ job, memory: action.memory });
+      else others.push({ job, action });
     }
-  } catch (err) {
-    // Give back every lease this pass still holds; they run on the next pass.
-    const ready = now();
-    for (const job of leased) repo.releaseJob(db, job.pk, ready, ready);
-    if (err instanceof Pause) report.paused = err.message;
-    else throw err;
-  }
+    await createAll(creates);
+    for (const o of others) await one(o.job, o.action);
+  });
   return report;
 }

@@ -56,3 +56,19 @@ test('server hints block until the named time: Retry-After, and Remaining 0 with
   await limiter.acquire();
   expect(time.now()).toBe(before + 60_000);
 });
+
+test("requests in flight spend the server's Remaining before their answers arrive", async () => {
+  const time = fakeTime();
+  const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, now: time.now, sleep: time.sleep });
+  const resetEpochS = Math.ceil((time.now() + 20_000) / 1000);
+  limiter.observe(200, headers({ 'x-ratelimit-remaining': '2', 'x-ratelimit-reset': String(resetEpochS) }));
+  const sentAt: number[] = [];
+  // Four sends with no answer observed in between (all still in flight).
+  for (let i = 0; i < 4; i++) {
+    await limiter.acquire();
+    sentAt.push(time.now());
+  }
+  // Two fit in what the server said was left; the rest wait for its reset.
+  expect(sentAt.filter((t) => t < resetEpochS * 1000)).toHaveLength(2);
+  expect(sentAt.filter((t) => t >= resetEpochS * 1000)).toHaveLength(2);
+});

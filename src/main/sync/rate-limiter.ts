@@ -43,6 +43,7 @@ export class RateLimiter {
   private readonly sent: number[] = [];
   private blockedUntil = 0;
   private serverRemaining: number | undefined;
+  private serverResetAt: number | undefined;
 
   constructor(private readonly options: RateLimiterOptions) {}
 
@@ -51,8 +52,16 @@ export class RateLimiter {
     for (;;) {
       const now = this.options.now();
       this.prune(now);
+      if (this.serverResetAt !== undefined && this.serverResetAt <= now) {
+        this.serverRemaining = undefined;
+        this.serverResetAt = undefined;
+      }
       const windowFree = this.sent.length < this.options.limit ? 0 : this.sent[0]! + this.options.windowMs;
-      const until = Math.max(windowFree, this.blockedUntil);
+      // Requests already sent count against the server's budget before their answers say so: with
+      // several in flight, the last Remaining seen is spent here, not only when an answer reports 0.
+      const serverFree =
+        this.serverRemaining !== undefined && this.serverRemaining <= 0 ? (this.serverResetAt ?? 0) : 0;
+      const until = Math.max(windowFree, this.blockedUntil, serverFree);
       if (until <= now) {
         this.sent.push(now);
         if (this.serverRemaining !== undefined) this.serverRemaining--;
@@ -69,6 +78,7 @@ export class RateLimiter {
     const reset = resetAt(headers.get('x-ratelimit-reset'), now);
     if (remaining !== null && Number.isFinite(Number(remaining))) {
       this.serverRemaining = Number(remaining);
+      this.serverResetAt = reset;
       if (this.serverRemaining <= 0 && reset !== undefined) this.blockedUntil = Math.max(this.blockedUntil, reset);
     }
     if (status === 429) {
@@ -76,7 +86,10 @@ export class RateLimiter {
       const until = retryAfterAt(headers.get('retry-after'), now) ?? reset ?? now + this.options.windowMs;
       this.blockedUntil = Math.max(this.blockedUntil, until);
     }
-    if (reset !== undefined && reset <= now) this.serverRemaining = undefined;
+    if (reset !== undefined && reset <= now) {
+      this.serverRemaining = undefined;
+      this.serverResetAt = undefined;
+    }
   }
 
   headroom(): Headroom {

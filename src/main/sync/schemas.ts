@@ -66,4 +66,7 @@ export const RemoteActionItemList = z
   .union([z.array(RemoteActionItem), z.looseObject({ action_items: z.array(RemoteActionItem) })])
   .transform((v) => (Array.isArray(v) ? v : v.action_items));
 
+/** A batch create answers with the created items, bare or wrapped like the list. */
+export const BatchActionItemsCreated = RemoteActionItemList;
+
 export const ErrorBody = z.looseObject({ detail: z.unknown() });

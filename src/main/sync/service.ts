@@ -18,6 +18,8 @@ import { createOmiClient, type Fetch, type OmiClient } from './client';
 import { memoryHash } from './hash';
 import { pull } from './pull';
 import { MEMORY_JOB, push } from './push';
+import { ACTION_ITEM_JOB, pushActionItems, reconcileActionItems } from './push-action-items';
+import { addPushReports, type PushOptions } from './relay';
 import { RateLimiter } from './rate-limiter';
 
 export const DEFAULT_OMI_API_URL = 'https://api.omi.me/v1/dev';
@@ -56,6 +58,8 @@ function tuningFromEnv(env: Record<string, string | undefined>): Partial<SyncPor
   return out;
 }
 const UPSTREAM = 'omi';
+/** Every outbox job kind the OMI relays run. */
+const JOB_KINDS = [MEMORY_JOB, ACTION_ITEM_JOB];
 
 /** Tunables and the outside world, all injectable; the defaults are production's. */
 export interface SyncPorts {
@@ -232,7 +236,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   function status(e: Engine): SyncStatus {
-    const counts = repo.outboxCounts(e.db, [MEMORY_JOB]);
+    const counts = repo.outboxCounts(e.db, JOB_KINDS);
     const probe = e.breaker.probeAt();
     const next = [counts.nextAttemptAt, probe?.toISOString() ?? null].filter((x): x is string => x !== null).sort();
     return {
@@ -260,10 +264,11 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
   }
 
-  /** Push work for memories changed while sync had no key, or whose queued job was lost. */
+  /** Push work for memories and action items changed while sync had no key, or whose job was lost. */
   function reconcile(e: Engine): void {
     const now = iso();
     e.db.transaction(() => {
+      reconcileActionItems(e.db, now);
       for (const id of repo.unsyncedMemories(e.db)) {
         const link = repo.memoryLink(e.db, id);
         const memory = findMemory(e.db, id);
@@ -328,7 +333,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       fail('pull', err);
     }
     try {
-      report.push = await push(e.db, api, ctx, {
+      const options: PushOptions = {
         owner: OWNER,
         leaseMs: ports.leaseMs,
         maxAttempts: ports.jobMaxAttempts,
@@ -337,7 +342,12 @@ export function createSyncService(deps: SyncServiceDeps) {
         lookupMarginMs: 10 * 60_000,
         lookupPage: ports.memoryPage,
         isDeadOwner,
-      });
+      };
+      // Each relay pauses on its own: a key may hold action_items:write without memories:write, and an
+      // open breaker stops the second one before it sends anything.
+      const memories = await push(e.db, api, ctx, options);
+      const actionItems = await pushActionItems(e.db, api, ctx, { ...options, lookupPage: ports.actionItemPage });
+      report.push = addPushReports(memories, actionItems);
       if (report.push.paused) report.errors.push({ part: 'push', code: 'UNAVAILABLE', message: report.push.paused });
     } catch (err) {
       fail('push', err);
@@ -349,7 +359,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     report.finishedAt = iso();
     // Work left waiting for a retry is a failure of this pass; jobs held by a conflict are not (the
     // conflict is listed for the user instead).
-    const waiting = repo.waitingJobs(e.db, [MEMORY_JOB]);
+    const waiting = repo.waitingJobs(e.db, JOB_KINDS);
     report.ok = report.errors.length === 0 && waiting === 0 && (report.push?.dead ?? 0) === 0;
     if (report.ok) {
       repo.writeSyncState(e.db, 'omi.lastSuccessAt', report.finishedAt, report.finishedAt);
@@ -392,7 +402,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (report.errors.some((x) => x.part === 'config' || x.code === 'UNAUTHORIZED' || x.code === 'FORBIDDEN')) {
       return ports.intervalMs;
     }
-    const next = repo.outboxCounts(e.db, [MEMORY_JOB]).nextAttemptAt;
+    const next = repo.outboxCounts(e.db, JOB_KINDS).nextAttemptAt;
     const due = next ? Date.parse(next) - now : ports.intervalMs;
     return Math.min(ports.intervalMs, Math.max(1_000, due));
   }

@@ -347,7 +347,7 @@ export function unsyncedMemories(db: Db): string[] {
   ).map((r) => r.id);
 }
 
-// ---- conversations and action items ----------------------------------------------------------------
+// ---- conversations (action items are in action-items.ts) ------------------------------------------
 
 export function conversationLink(
   db: Db,
@@ -386,53 +386,6 @@ export function restoreRemoteConversation(db: Db, id: string, now: string): void
     db,
     'UPDATE conversations SET deleted_at = NULL, remote_deleted_at = NULL, updated_at = ? WHERE id = ? AND remote_deleted_at IS NOT NULL',
   ).run(now, id);
-}
-
-export interface ActionItemValues {
-  remoteId: string;
-  description: string;
-  completed: boolean;
-  createdAt: string | null;
-  updatedAt: string | null;
-  dueAt: string | null;
-  completedAt: string | null;
-  conversationId: string | null;
-  hash: string;
-}
-
-/** Inserts or refreshes a standalone action item from OMI; returns what happened. */
-export function upsertRemoteActionItem(db: Db, a: ActionItemValues): 'created' | 'updated' | 'unchanged' {
-  const existing = stmt(db, 'SELECT pk, remote_hash FROM action_items WHERE remote_id = ?').get(a.remoteId) as
-    { pk: number; remote_hash: string | null } | undefined;
-  if (existing?.remote_hash === a.hash) return 'unchanged';
-  const values = [a.description, a.completed ? 1 : 0, a.createdAt, a.updatedAt, a.dueAt, a.completedAt, a.hash];
-  if (existing) {
-    stmt(
-      db,
-      `UPDATE action_items SET description = ?, completed = ?, created_at = ?, updated_at = ?, due_at = ?, completed_at = ?,
-       remote_hash = ?, deleted_at = NULL, remote_deleted_at = NULL WHERE pk = ?`,
-    ).run(...values, existing.pk);
-    return 'updated';
-  }
-  // Standalone items are stored without a conversation link: an upsert of a conversation replaces its
-  // children wholesale, and the conversation's own action items arrive with the conversation.
-  stmt(
-    db,
-    `INSERT INTO action_items (description, completed, created_at, updated_at, due_at, completed_at, remote_hash, remote_id, origin)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sync')`,
-  ).run(...values, a.remoteId);
-  return 'created';
-}
-
-export function liveRemoteActionItems(db: Db): { pk: number; remoteId: string }[] {
-  return stmt(
-    db,
-    'SELECT pk, remote_id AS remoteId FROM action_items WHERE remote_id IS NOT NULL AND deleted_at IS NULL AND remote_deleted_at IS NULL',
-  ).all() as { pk: number; remoteId: string }[];
-}
-
-export function trashRemoteDeletedActionItem(db: Db, pk: number, now: string): void {
-  stmt(db, 'UPDATE action_items SET deleted_at = ?, remote_deleted_at = ? WHERE pk = ?').run(now, now, pk);
 }
 
 // ---- conflicts ------------------------------------------------------------------------------------
