@@ -134,3 +134,60 @@ describe('angel-memory search', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('embedding.status', () => {
+  it('reports the queue, usage and progress, and local edits queue their own embed jobs', async () => {
+    const fake = await startFakeOllama();
+    try {
+      await t.core.unlock(profileId, { kind: 'passphrase', passphrase: PASS });
+      t.core.search.configure({ env: { ANGEL_MEMORY_OLLAMA_URL: fake.url } });
+      // The CLI test above embedded the vault with Ollama and spent nothing on the queue since.
+      const before = must(await t.core.invoke('embedding.status', { profileId }));
+      expect(before).toMatchObject({
+        provider: 'ollama',
+        model: 'ollama:nomic-embed-text@768',
+        scheduled: false,
+        breaker: 'closed',
+        backlog: 0,
+        deadLetters: 0,
+        budget: null,
+        paused: null,
+        progress: { embedded: 0, vectors: 6 },
+        lastError: null,
+      });
+      expect(before.today.calls).toBeGreaterThan(0);
+
+      const memory = must(
+        await t.core.invoke('memories.create', { profileId, content: 'Kites fly best in March', category: 'manual' }),
+      );
+      must(await t.core.invoke('memories.update', { profileId, id: memory.id, content: 'Kites fly best in April' }));
+      t.core.settings.set(profileId, 'embedding.dailyCharacters', '5000', 'test');
+      // One job covers both edits: the relay reads the text when it runs.
+      expect(must(await t.core.invoke('embedding.status', { profileId }))).toMatchObject({
+        backlog: 1,
+        budget: { dailyCharacters: 5000 },
+      });
+
+      const report = await t.core.search.embed(profileId);
+      expect(report).toMatchObject({ embedded: 1, error: null });
+      expect(fake.texts()).toEqual(['Kites fly best in April']);
+      const after = must(await t.core.invoke('embedding.status', { profileId }));
+      expect(after).toMatchObject({ backlog: 0, progress: { embedded: 1, vectors: 7 } });
+      expect(after.budget!.remaining).toBe(5000 - after.today.characters);
+      expect(after.progress.lastSuccessAt).not.toBeNull();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('says why nothing is embedded without a provider', async () => {
+    t.core.settings.set(profileId, 'embedding.provider', 'none', 'test');
+    expect(must(await t.core.invoke('embedding.status', { profileId }))).toMatchObject({
+      provider: null,
+      model: null,
+      paused: 'no-provider',
+    });
+    const bad = await t.core.invoke('embedding.status', { profileId: '' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  });
+});

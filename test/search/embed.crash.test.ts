@@ -1,9 +1,12 @@
-// Crash test for embedding: the real built `angel-memory embed` process, pointed at the fake Ollama
-// server (answers held for a while so a batch is in flight), is SIGKILLed five times mid-batch and
-// then run to completion. Afterwards every live memory has exactly one vector for the model, every
-// embeddings row has its vector and no vector is orphaned.
+// Crash test for embedding through the outbox: the real built `angel-memory embed` process drains
+// the profile's embedding queue (jobs queued by local edits through the core, the rest by its sweep)
+// against the fake Ollama server, whose answers are held so a batch is in flight, and is SIGKILLed
+// five times mid-batch, leaving leased jobs behind; then it runs to completion. Afterwards every live
+// memory has exactly one vector for the model, every embeddings row has its vector, no vector is
+// orphaned, and every item's job finished exactly once (none pending, leased or dead).
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Db } from '../../src/main/db/open';
 import { createMemory } from '../../src/main/db/repos/memories';
 import type { FakeEmbeddingServer } from '../fakes/embedding-fake';
 import { startFakeOllama } from '../fakes/ollama-server';
@@ -13,6 +16,8 @@ import { testContext } from '../support/db';
 
 const PASS = 'embedding crash passphrase';
 const MEMORIES = 300;
+/** Memories added through the `memories.create` channel, which queues their embed jobs itself. */
+const THROUGH_CORE = 40;
 const KILLS = 5;
 const dir = tempDir('angel-memory-embed-crash-');
 let fake: FakeEmbeddingServer;
@@ -26,9 +31,21 @@ beforeAll(async () => {
   );
   const id = created.profile.id;
   t.core.settings.set(id, 'embedding.provider', 'ollama', 'test');
+  for (let i = 0; i < THROUGH_CORE; i++) {
+    must(
+      await t.core.invoke('memories.create', {
+        profileId: id,
+        content: `memory number ${i} about topic ${i % 17}`,
+        category: 'manual',
+      }),
+    );
+  }
   const db = t.core.vault.session(id).db;
+  expect(db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'embed' AND state = 'pending'").get()).toEqual({
+    n: THROUGH_CORE,
+  });
   db.transaction(() => {
-    for (let i = 0; i < MEMORIES; i++) {
+    for (let i = THROUGH_CORE; i < MEMORIES; i++) {
       createMemory(
         db,
         { content: `memory number ${i} about topic ${i % 17}`, category: 'manual', origin: 'local' },
@@ -61,24 +78,39 @@ async function killDuring(target: number): Promise<void> {
   expect(await exited).toBe('SIGKILL');
 }
 
-test('embedding survives SIGKILL mid-batch without duplicates or losses', async () => {
+const count = (db: Db, sql: string) => (db.prepare(sql).get() as { n: number }).n;
+
+/** Runs `fn` over the vault opened in this process (no relay runs here). */
+async function withVault<T>(fn: (db: Db) => T): Promise<T> {
+  const t = makeCore(dir.path);
+  try {
+    await t.core.unlock('crash', { kind: 'passphrase', passphrase: PASS });
+    return fn(t.core.vault.session('crash').db);
+  } finally {
+    await t.close();
+  }
+}
+
+test('the embedding queue survives SIGKILL mid-batch without duplicates or losses', async () => {
   for (let k = 1; k <= KILLS; k++) await killDuring(fake.requests.length + 3);
+  // The killed processes left their batch leased: the next one takes those leases back at once.
+  const leased = await withVault((db) =>
+    count(db, "SELECT count(*) AS n FROM outbox WHERE kind = 'embed' AND state = 'leased'"),
+  );
+  expect(leased).toBeGreaterThan(0);
   const requestsBeforeLast = fake.requests.length;
   const last = await runBin([...args.slice(0, 2), '--json', ...args.slice(2)], env());
   expect(last.code).toBe(0);
-  const report = JSON.parse(last.stdout) as { embedded: number; remaining: number };
-  expect(report.remaining).toBe(0);
+  const report = JSON.parse(last.stdout) as { embedded: number; remaining: number; backlog: number };
+  expect(report).toMatchObject({ remaining: 0, backlog: 0 });
   // Killed runs stored whole batches only; the last run embedded the rest and nothing twice.
   const sentTexts = fake.texts();
   expect(report.embedded).toBeLessThan(MEMORIES);
   expect(fake.requests.length).toBeGreaterThan(requestsBeforeLast);
   expect(new Set(sentTexts).size).toBe(MEMORIES);
 
-  const t = makeCore(dir.path);
-  try {
-    await t.core.unlock('crash', { kind: 'passphrase', passphrase: PASS });
-    const db = t.core.vault.session('crash').db;
-    const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  await withVault((db) => {
+    const n = (sql: string) => count(db, sql);
     expect(n("SELECT count(*) AS n FROM embeddings WHERE model = 'ollama:nomic-embed-text@768'")).toBe(MEMORIES);
     expect(n('SELECT count(DISTINCT item_pk) AS n FROM embeddings')).toBe(MEMORIES);
     expect(n('SELECT count(*) AS n FROM vec_embeddings')).toBe(MEMORIES);
@@ -86,7 +118,9 @@ test('embedding survives SIGKILL mid-batch without duplicates or losses', async 
     expect(
       n('SELECT count(*) AS n FROM memories m WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_pk = m.pk)'),
     ).toBe(0);
-  } finally {
-    await t.close();
-  }
+    // The queue: every item's job is done, one per item, nothing left pending, leased or dead.
+    expect(n("SELECT count(*) AS n FROM outbox WHERE kind = 'embed' AND state != 'done'")).toBe(0);
+    expect(n("SELECT count(DISTINCT entity) AS n FROM outbox WHERE kind = 'embed' AND state = 'done'")).toBe(MEMORIES);
+    expect(n("SELECT count(*) AS n FROM outbox WHERE kind = 'embed'")).toBe(MEMORIES);
+  });
 });

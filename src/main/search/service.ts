@@ -1,49 +1,61 @@
 // The search service the core wires: answers `search.query` for a profile with the provider its
-// settings choose (embedding.provider = gemini | ollama | none), and runs embedding passes on demand
-// (`angel-memory embed`). Base URLs come from the host's environment through configure(), as for
-// sync: ANGEL_MEMORY_GEMINI_API_URL and ANGEL_MEMORY_OLLAMA_URL point tests at loopback fakes.
+// settings choose (settings.ts), and owns the background embedding relay (relay.ts) that the hosts
+// start and stop with a profile's unlock and lock, that `angel-memory embed` drains once, and whose
+// state `embedding.status` reports. Base URLs come from the host's environment through configure(),
+// as for sync: ANGEL_MEMORY_GEMINI_API_URL and ANGEL_MEMORY_OLLAMA_URL point tests at loopback fakes.
 import type { SearchResponse } from '../../shared/models';
-import { EMBEDDING_DIMS } from '../db/migrations/0010-initial';
 import type { Db } from '../db/open';
-import { readSetting } from '../db/repos/settings';
+import { stmt } from '../db/prepared';
 import { AppError } from '../errors';
-import { embedPending, pendingCount, type EmbedReport } from './embed';
+import type { Logger } from '../logging';
+import { pendingCount, redacts } from './embed';
 import { searchWith, type SearchArgs } from './index';
-import { createGeminiProvider } from './providers/gemini';
-import { createOllamaProvider, OLLAMA_MODEL } from './providers/ollama';
 import { modelKey, type EmbeddingProvider } from './providers/port';
-import { usageToday } from './usage';
-import { vectorCounts } from './vector-index';
+import { createEmbeddingRelay, type DrainReport, type RelayPorts } from './relay';
+import { redact } from './providers/redact';
+import { embeddingConfig, providerFor, type EmbeddingConfig, type Env } from './settings';
+import { addUsage, budgetLeft, usageToday } from './usage';
 
-export const GEMINI_URL_ENV = 'ANGEL_MEMORY_GEMINI_API_URL';
-export const OLLAMA_URL_ENV = 'ANGEL_MEMORY_OLLAMA_URL';
+export { GEMINI_URL_ENV, OLLAMA_URL_ENV } from './settings';
 
 export interface SearchServiceDeps {
   db: (profileId: string) => Db;
   now: () => Date;
+  logger: Logger;
+  /** Tunables of the embedding relay (tests, benchmarks). */
+  relay?: Partial<RelayPorts>;
 }
 
-export function createSearchService(deps: SearchServiceDeps) {
-  let env: Record<string, string | undefined> = {};
+/** How long the per-model vector counts that pick the serving model are trusted without a write. */
+const COUNTS_TTL_MS = 60_000;
 
-  /** The provider the settings choose, for `model` when given (an earlier model of the same kind). */
-  function provider(db: Db, model?: string): EmbeddingProvider | null {
-    const choice = readSetting(db, 'embedding.provider');
-    if (choice === 'gemini') {
-      const apiKey = readSetting(db, 'gemini.apiKey');
-      if (typeof apiKey !== 'string') return null;
-      const baseUrl = env[GEMINI_URL_ENV] || undefined;
-      return createGeminiProvider({ apiKey, baseUrl, model, dims: EMBEDDING_DIMS });
-    }
-    if (choice === 'ollama') {
-      const configured = readSetting(db, 'ollama.model');
-      return createOllamaProvider({
-        baseUrl: env[OLLAMA_URL_ENV] || undefined,
-        model: model ?? (typeof configured === 'string' ? configured : OLLAMA_MODEL),
-        dims: EMBEDDING_DIMS,
-      });
-    }
-    return null;
+export function createSearchService(deps: SearchServiceDeps) {
+  let env: Env = {};
+  const counts = new WeakMap<Db, { at: number; byModel: Map<string, number> }>();
+
+  const relay = createEmbeddingRelay({
+    session: (profileId) => ({ db: deps.db(profileId) }),
+    config: (db) => embeddingConfig(db, env),
+    now: deps.now,
+    logger: deps.logger,
+    onStored: (profileId) => counts.delete(deps.db(profileId)),
+    ports: deps.relay,
+  });
+
+  /** Vectors per model, from a loose index scan over the distinct models and a count of each. */
+  function vectorCounts(db: Db): Map<string, number> {
+    const cached = counts.get(db);
+    if (cached && deps.now().getTime() - cached.at < COUNTS_TTL_MS) return cached.byModel;
+    const rows = stmt(
+      db,
+      `WITH RECURSIVE m (model) AS (
+           SELECT min(model) FROM embeddings
+           UNION ALL SELECT (SELECT min(model) FROM embeddings WHERE model > m.model) FROM m WHERE m.model IS NOT NULL)
+         SELECT model, (SELECT count(*) FROM embeddings e WHERE e.model = m.model) AS n FROM m WHERE model IS NOT NULL`,
+    ).all() as { model: string; n: number }[];
+    const byModel = new Map(rows.map((r) => [r.model, r.n]));
+    counts.set(db, { at: deps.now().getTime(), byModel });
+    return byModel;
   }
 
   /**
@@ -52,44 +64,62 @@ export function createSearchService(deps: SearchServiceDeps) {
    * the earlier one, so search keeps its quality during the re-embed.
    */
   function servingProvider(db: Db, current: EmbeddingProvider): EmbeddingProvider {
-    const counts = vectorCounts(db);
+    const byModel = vectorCounts(db);
     const prefix = `${current.name}:`;
     const suffix = `@${current.dims}`;
-    let best = { key: modelKey(current), n: counts.get(modelKey(current)) ?? 0 };
-    for (const [key, n] of counts) {
+    let best = { key: modelKey(current), n: byModel.get(modelKey(current)) ?? 0 };
+    for (const [key, n] of byModel) {
       if (n > best.n && key.startsWith(prefix) && key.endsWith(suffix)) best = { key, n };
     }
     if (best.key === modelKey(current)) return current;
-    return provider(db, best.key.slice(prefix.length, -suffix.length)) ?? current;
+    return providerFor(db, env, best.key.slice(prefix.length, -suffix.length)) ?? current;
   }
 
-  /** The never-send list: comma- or newline-separated words and phrases. */
-  function neverSend(db: Db): string[] {
-    const value = readSetting(db, 'embedding.neverSend');
-    return typeof value === 'string'
-      ? value
-          .split(/[,\n]/)
-          .map((w) => w.trim())
-          .filter(Boolean)
-      : [];
+  /**
+   * The provider as a search query reaches it: redacted like stored text, metered like it, and
+   * refused without sending anything once today's budget is spent (search then answers by keyword).
+   */
+  function forQueries(db: Db, config: EmbeddingConfig, p: EmbeddingProvider): EmbeddingProvider {
+    return {
+      name: p.name,
+      model: p.model,
+      dims: p.dims,
+      async embed(texts, task) {
+        const sent = redacts(p, config.redact) ? texts.map((t) => redact(t, config.neverSend)) : [...texts];
+        const characters = sent.reduce((n, t) => n + t.length, 0);
+        if (characters > budgetLeft(db, p.name, deps.now(), config.dailyCharacters)) {
+          throw new AppError('RATE_LIMITED', 'the daily embedding budget (embedding.dailyCharacters) is spent');
+        }
+        const vectors = await p.embed(sent, task);
+        if (db.open) db.transaction(() => addUsage(db, p.name, deps.now(), { calls: 1, characters }))();
+        return vectors;
+      },
+    };
   }
 
   return {
     /** Takes the host's environment (base URL overrides). */
-    configure(options: { env: Record<string, string | undefined> }): void {
+    configure(options: { env: Env }): void {
       env = { ...options.env };
     },
 
     query(profileId: string, args: SearchArgs): Promise<SearchResponse> {
       const db = deps.db(profileId);
-      const current = provider(db);
-      return searchWith(db, current && servingProvider(db, current), args);
+      const config = embeddingConfig(db, env);
+      if (!config) return searchWith(db, null, args);
+      return searchWith(db, forQueries(db, config, servingProvider(db, config.provider)), args);
     },
 
-    /** The provider in use, what is left to embed and today's usage (calls, characters). */
+    /** The background embedding relay: start/stop/forget/halt per profile, kick, status. */
+    relay,
+
+    /**
+     * The provider in use, what is left to embed and today's usage. `pending` counts every live item
+     * without a current vector (a full scan: for the CLI, not for a page that refreshes).
+     */
     status(profileId: string) {
       const db = deps.db(profileId);
-      const p = provider(db);
+      const p = providerFor(db, env);
       return {
         provider: p?.name ?? null,
         model: p ? modelKey(p) : null,
@@ -98,28 +128,19 @@ export function createSearchService(deps: SearchServiceDeps) {
       };
     },
 
-    /** One embedding pass: everything pending, or at most `maxItems`. */
+    /**
+     * Drains the embedding queue once (`angel-memory embed`): a fresh sweep queues every item without
+     * a current vector, then batches run until the queue is empty, `maxItems` are embedded, the
+     * budget is spent or the provider fails.
+     */
     async embed(
       profileId: string,
       options: { batchSize?: number; maxItems?: number; onProgress?: (embedded: number) => void } = {},
-    ): Promise<EmbedReport> {
-      const db = deps.db(profileId);
-      const p = provider(db);
-      if (!p) {
+    ): Promise<DrainReport> {
+      if (!providerFor(deps.db(profileId), env)) {
         throw new AppError('BAD_INPUT', 'no embedding provider: set embedding.provider (and gemini.apiKey for Gemini)');
       }
-      const redact = readSetting(db, 'embedding.redact');
-      const budget = readSetting(db, 'embedding.dailyCharacters');
-      return embedPending(db, p, {
-        now: deps.now,
-        batchSize: options.batchSize,
-        maxItems: options.maxItems,
-        // On by default for Gemini; a local Ollama model gets the text unless the user asks otherwise.
-        redact: typeof redact === 'boolean' ? redact : undefined,
-        neverSend: neverSend(db),
-        dailyCharacters: typeof budget === 'number' ? budget : undefined,
-        onProgress: (pr) => options.onProgress?.(pr.embedded),
-      });
+      return relay.drain(profileId, { ...options, fresh: true });
     },
   };
 }

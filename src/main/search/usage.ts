@@ -1,11 +1,7 @@
-// The embedding usage meter: calls and characters sent to a provider per UTC day, and the user's daily
-// budget (embedding.dailyCharacters) that pauses embedding when reached. Counts are written in the
-// same transaction as the vectors they paid for, so a crash cannot lose or double them.
-//
-// Stored as rows of the generic key/value table sync_state (`embedding.usage:<day>:<provider>`)
-// rather than a table of their own: the numbers are tiny, and a schema version for them would also
-// move every other suite's "latest version" expectations. A dedicated table can come with the next
-// migration that search needs anyway.
+// The embedding usage meter: calls and characters sent to a provider per UTC day (table
+// embedding_usage, migration 0050), and the user's daily budget (embedding.dailyCharacters) that
+// pauses embedding when reached. Counts are written in the same transaction as the vectors they paid
+// for, so a crash cannot lose or double them.
 import type { Db } from '../db/open';
 import { stmt } from '../db/prepared';
 
@@ -14,22 +10,28 @@ export interface Usage {
   characters: number;
 }
 
-const day = (now: Date) => now.toISOString().slice(0, 10);
-const key = (now: Date, provider: string) => `embedding.usage:${day(now)}:${provider}`;
+export const usageDay = (now: Date): string => now.toISOString().slice(0, 10);
 
 export function usageToday(db: Db, provider: string, now: Date): Usage {
-  const row = stmt(db, 'SELECT value FROM sync_state WHERE key = ?').get(key(now, provider)) as
-    { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as Usage) : { calls: 0, characters: 0 };
+  const row = stmt(db, 'SELECT calls, characters FROM embedding_usage WHERE day = ? AND provider = ?').get(
+    usageDay(now),
+    provider,
+  ) as Usage | undefined;
+  return row ? { calls: row.calls, characters: row.characters } : { calls: 0, characters: 0 };
 }
 
 /** Adds to today's count; call inside the transaction that stores what was paid for. */
 export function addUsage(db: Db, provider: string, now: Date, add: Usage): void {
-  const u = usageToday(db, provider, now);
-  const value = JSON.stringify({ calls: u.calls + add.calls, characters: u.characters + add.characters });
   stmt(
     db,
-    `INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  ).run(key(now, provider), value, now.toISOString());
+    `INSERT INTO embedding_usage (day, provider, calls, characters, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (day, provider) DO UPDATE SET calls = calls + excluded.calls,
+       characters = characters + excluded.characters, updated_at = excluded.updated_at`,
+  ).run(usageDay(now), provider, add.calls, add.characters, now.toISOString());
+}
+
+/** Characters still allowed today under `dailyCharacters` (Infinity without a budget). */
+export function budgetLeft(db: Db, provider: string, now: Date, dailyCharacters: number | undefined): number {
+  if (dailyCharacters === undefined) return Number.POSITIVE_INFINITY;
+  return Math.max(0, dailyCharacters - usageToday(db, provider, now).characters);
 }

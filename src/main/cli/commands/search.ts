@@ -1,10 +1,12 @@
 // `search --profile N QUERY [--mode keyword|semantic|hybrid] [--limit K]` (DESIGN.md §11): ranked
 // results with ids, kind, snippet and scores, through the `search.query` channel. Highlights are shown
 // as [brackets] in text output; --json carries their offsets.
-// `embed --profile N [--batch B] [--max N]`: one embedding pass with the profile's provider, progress
-// on stderr; safe to interrupt and run again (src/main/search/embed.ts).
+// `embed --profile N [--batch B] [--max N]`: drains the profile's embedding queue once (a fresh sweep
+// queues whatever lacks a current vector), progress on stderr; safe to interrupt and run again
+// (src/main/search/relay.ts). Exits 1 when the provider failed and work is left waiting.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SearchKind, SearchMode, type SearchHit, type SearchResponse } from '../../../shared/models';
+import { AppError } from '../../errors';
 import { ACTOR, type CliContext } from '../context';
 import { table } from '../format';
 import { unwrap } from '../output';
@@ -122,11 +124,25 @@ export function registerEmbed(program: Command, ctx: CliContext): void {
         maxItems: opts.max,
         onProgress: (n) => void ctx.io.stderr.write(`embedded ${n} of ${pending}\n`),
       });
+      if (report.error) {
+        throw new AppError(
+          report.error.code,
+          `embedding stopped after ${report.embedded} items: ${report.error.message}`,
+        );
+      }
       const after = search.status(profileId);
-      const result = { ...report, remaining: after.pending, today: after.today };
+      const queue = search.relay.status(profileId);
+      const result = {
+        ...report,
+        remaining: after.pending,
+        backlog: queue.backlog,
+        deadLetters: queue.deadLetters,
+        today: after.today,
+      };
       ctx.out().result(result, (r) => {
         const paused = r.paused ? ' Paused: the daily budget (embedding.dailyCharacters) is spent.' : '';
-        return `Embedded ${r.embedded} items with ${r.model} (${r.calls} calls, ${r.characters} characters); ${r.remaining} pending; today ${r.today.characters} characters.${paused}`;
+        const dead = r.deadLetters > 0 ? ` ${r.deadLetters} jobs gave up (dead letters).` : '';
+        return `Embedded ${r.embedded} items with ${r.model} (${r.calls} calls, ${r.characters} characters); ${r.remaining} pending; today ${r.today.characters} characters.${paused}${dead}`;
       });
     });
 }
