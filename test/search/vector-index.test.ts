@@ -1,12 +1,16 @@
-// The in-memory int8 index against exact search on the same vectors: the same nearest items, the
-// same exact distances (candidates are re-scored from the stored floats), filters still applied, and
-// a rebuild after new vectors are stored.
+// The in-memory binary index against exact search on the same vectors: the same nearest items, the
+// same exact distances (candidates are re-scored from the stored floats), filters still applied,
+// vectors stored or replaced after the build followed, the non-blocking build equal to the blocking
+// one, and binary codes whose Hamming distance follows the angle between vectors.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { embedPending } from '../../src/main/search';
 import { createHashedProvider } from '../../src/main/search/providers/hashed';
 import { modelKey } from '../../src/main/search/providers/port';
 import { semanticSearch } from '../../src/main/search/semantic';
-import { openTestDb, type TestDb } from '../support/db';
+import { updateMemory } from '../../src/main/db/repos/memories';
+import { indexFor, prepareIndex } from '../../src/main/search/vector-index';
+import { binaryCode, CODE_BITS } from '../../src/main/search/vectors';
+import { openTestDb, testContext, type TestDb } from '../support/db';
 import { addMemory } from './fixture';
 
 const provider = createHashedProvider(768);
@@ -51,7 +55,7 @@ it('applies filters to the candidates and falls back to the exact scan when they
   const odd = await search('coffee with dana', 0, ['odd']);
   expect(odd).toHaveLength(10);
   expect(odd.every((h) => Number(h.id.slice(1)) % 2 === 1)).toBe(true);
-  // 8 memories carry "rare"; the 100 candidates hold few of them, so the exact scan finds all 8.
+  // 8 memories carry "rare": fewer than the page, so the search widens until it has seen every vector.
   const rare = await search('laptop cello', 0, ['rare']);
   expect(rare.map((h) => h.id).sort()).toEqual(['m0', 'm100', 'm150', 'm200', 'm250', 'm300', 'm350', 'm50']);
 });
@@ -61,4 +65,58 @@ it('sees vectors stored after it was built', async () => {
   addMemory(t.db, 'fresh', 'zanzibar quokka');
   await embedPending(t.db, provider, { now: () => new Date() });
   expect((await search('zanzibar quokka', 0))[0]!.id).toBe('fresh');
+});
+
+it('follows a re-embedded item: found by its new text, once, at its exact distance', async () => {
+  await search('coffee', 0);
+  const ctx = testContext();
+  updateMemory(t.db, 'm7', { content: 'marzipan harpsichord' }, ctx);
+  await embedPending(t.db, provider, { now: () => new Date() });
+  const indexed = await search('marzipan harpsichord', 0);
+  const exact = await search('marzipan harpsichord', Infinity);
+  expect(indexed[0]!.id).toBe('m7');
+  expect(indexed[0]!.explain.vector.distance).toBeCloseTo(exact[0]!.explain.vector.distance, 6);
+  expect(indexed.filter((h) => h.id === 'm7')).toHaveLength(1);
+});
+
+it('builds the same index without blocking as with', async () => {
+  const query = (await provider.embed(['balcony tomatoes garden'], 'query'))[0]!;
+  const blocking = indexFor(t.db, model).nearest(query, 50);
+  const fresh = openTestDb();
+  try {
+    for (let i = 0; i < 50; i++)
+      addMemory(fresh.db, `x${i}`, `${WORDS[i % WORDS.length]!} ${WORDS[(i * 5) % WORDS.length]!}`);
+    await embedPending(fresh.db, provider, { now: () => new Date() });
+    const built = await prepareIndex(fresh.db, model);
+    expect(built.size).toBe(50);
+    expect(indexFor(fresh.db, model)).toBe(built);
+  } finally {
+    fresh.close();
+  }
+  expect(indexFor(t.db, model).nearest(query, 50)).toEqual(blocking);
+});
+
+it('codes vectors so that Hamming distance grows with the angle', () => {
+  const unit = (v: Float32Array) => v.map((x) => x / Math.hypot(...v));
+  const base = unit(Float32Array.from({ length: 768 }, (_, i) => Math.sin(i * 1.7) + (i % 7 === 0 ? 1 : 0)));
+  const noise = unit(Float32Array.from({ length: 768 }, (_, i) => Math.cos(i * 2.3 + 1)));
+  const hamming = (a: Uint32Array, b: Uint32Array) => {
+    let d = 0;
+    for (let w = 0; w < a.length; w++) for (let x = a[w]! ^ b[w]!; x; x &= x - 1) d++;
+    return d;
+  };
+  const code = binaryCode(base);
+  expect(hamming(code, binaryCode(base))).toBe(0);
+  expect(hamming(code, binaryCode(base.map((x) => -x)))).toBeGreaterThan(CODE_BITS * 0.95);
+  const distances = [0.1, 0.3, 0.6, 1.0].map((w) =>
+    hamming(code, binaryCode(unit(base.map((x, i) => x + w * noise[i]!)))),
+  );
+  for (let i = 1; i < distances.length; i++) expect(distances[i]!).toBeGreaterThan(distances[i - 1]!);
+  // A sparse vector (bag of words) is coded as well as a dense one: not mostly zeros.
+  const sparse = new Float32Array(768);
+  sparse[3] = 1;
+  sparse[500] = -1;
+  const ones = [...binaryCode(sparse)].reduce((n, w) => n + hamming(new Uint32Array([w]), new Uint32Array([0])), 0);
+  expect(ones).toBeGreaterThan(CODE_BITS * 0.3);
+  expect(ones).toBeLessThan(CODE_BITS * 0.7);
 });

@@ -1,6 +1,7 @@
 // Search (DESIGN.md §7): what the folder offers to the composition root.
 //   - keyword: FTS5 bm25 over memories, conversations and segments (keyword.ts, query.ts);
-//   - semantic: exact cosine over stored vectors of the provider's model (semantic.ts);
+//   - semantic: cosine over stored vectors of the provider's model, through an in-memory binary
+//     index above 20,000 vectors (semantic.ts, vector-index.ts, vectors.ts);
 //   - hybrid: reciprocal-rank fusion of the two (hybrid.ts);
 //   - providers: Gemini, Ollama and a deterministic hashed embedder behind one port (providers/);
 //   - embedPending: fills in missing or stale vectors, batch by batch (embed.ts).
@@ -10,8 +11,10 @@ import type { SearchFilters, SearchHit, SearchMode, SearchResponse } from '../..
 import type { Db } from '../db/open';
 import { fuse } from './hybrid';
 import { keywordSearch } from './keyword';
+import { parseQuery } from './query';
+import { INDEXING_NOTICE } from './segment-index';
 import { modelKey, type EmbeddingProvider } from './providers/port';
-import { hasVectors, semanticSearch } from './semantic';
+import { hasVectors, prepareSemantic, semanticSearch } from './semantic';
 
 export { keywordSearch, parseSnippet, DEFAULT_CANDIDATE_CAP } from './keyword';
 export { parseQuery } from './query';
@@ -35,9 +38,19 @@ export const NO_EMBEDDINGS_NOTICE =
   'Semantic search is not available (no embeddings in this vault yet); showing keyword results.';
 export const PROVIDER_FAILED_NOTICE = 'The embedding provider did not answer; showing keyword results.';
 
+/** Joins notices: a fallback's reason first, then that transcripts are still being indexed. */
+const noticeOf = (...parts: (string | null)[]): string | null => parts.filter(Boolean).join(' ') || null;
+
 function keywordOnly(db: Db, args: SearchArgs, notice: string | null): SearchResponse {
-  const { match, items } = keywordSearch(db, args);
-  return { mode: args.mode, modeUsed: 'keyword', notice, match, model: null, items };
+  const { match, items, indexing } = keywordSearch(db, args);
+  return {
+    mode: args.mode,
+    modeUsed: 'keyword',
+    notice: noticeOf(notice, indexing ? INDEXING_NOTICE : null),
+    match,
+    model: null,
+    items,
+  };
 }
 
 export async function searchWith(
@@ -50,21 +63,30 @@ export async function searchWith(
   if (!provider) return keywordOnly(db, args, NO_PROVIDER_NOTICE);
   const model = modelKey(provider);
   if (!hasVectors(db, model)) return keywordOnly(db, args, NO_EMBEDDINGS_NOTICE);
-  const keyword = keywordSearch(db, { ...args, offset: 0, limit: Math.max(FUSION_DEPTH, args.offset + args.limit) });
   let vector: Float32Array;
   try {
     [vector] = (await provider.embed([args.query], 'query')) as [Float32Array];
   } catch {
     return keywordOnly(db, args, PROVIDER_FAILED_NOTICE);
   }
-  const depth = Math.max(FUSION_DEPTH, args.offset + args.limit);
+  await prepareSemantic(db, model);
+  // Semantic mode needs only the page; hybrid takes both lists deeper so fusion can reorder.
+  const depth = args.mode === 'semantic' ? args.offset + args.limit : Math.max(FUSION_DEPTH, args.offset + args.limit);
   const semantic = semanticSearch(db, { vector, model, filters: args.filters, limit: depth });
-  const ranked: SearchHit[] = args.mode === 'semantic' ? semantic : fuse(keyword.items, semantic);
+  let ranked: SearchHit[] = semantic;
+  let match = parseQuery(args.query, { prefix: args.prefix }).match;
+  let indexing = false;
+  if (args.mode === 'hybrid') {
+    const keyword = keywordSearch(db, { ...args, offset: 0, limit: depth });
+    ranked = fuse(keyword.items, semantic);
+    match = keyword.match;
+    indexing = keyword.indexing === true;
+  }
   return {
     mode: args.mode,
     modeUsed: args.mode,
-    notice: null,
-    match: keyword.match,
+    notice: indexing ? INDEXING_NOTICE : null,
+    match,
     model,
     items: ranked.slice(args.offset, args.offset + args.limit),
   };

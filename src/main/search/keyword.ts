@@ -2,13 +2,19 @@
 // with filters, snippets and highlight offsets.
 //
 // Why the candidate cap: bm25 scores every row that matches, so a common word (tens of thousands of
-// matches) costs 60-190 ms at 100k rows (ENVIRONMENT.md), and ten times that at a million. FTS5 can
-// walk matches in rowid order without scoring them, so each kind first asks for the rowid of its
-// (cap+1)-th newest match (filters included); when there is one, bm25 ranks only the matches above
-// it. Rowids grow with insertion, so a very common query ranks its `cap` most recent matches, which is
-// what a person searching a lifetime of notes for "coffee" usually wants, and the cost is bounded by
-// the cap instead of by the vault. Queries with fewer matches are ranked exactly. Every hit says
-// whether its kind was capped.
+// matches) costs 60-190 ms at 100k rows (ENVIRONMENT.md), and ten times that at a million. FTS5 walks
+// matches in descending rowid order cheaply, so each kind takes its newest cap+1 matches (filters
+// included) in that order, with their bm25, and they are ranked here. Rowids grow with insertion, so
+// a very common query ranks its `cap` most recent matches, which is what a person searching a
+// lifetime of notes for "coffee" usually wants, and the cost is bounded by the cap instead of by the
+// vault. Queries with fewer matches are ranked exactly. Every hit says whether its kind was capped.
+// FTS5's bm25() walks each term's whole doclist for its IDF on every query, so when a term matches
+// more than SCORE_HERE_ABOVE rows the capped rows are scored by bm25.ts instead (same formula); then
+// nothing here grows with the vault except prefix terms (FTS5 merges the doclists of all the words a
+// prefix covers).
+//
+// Only the page's rows get a snippet (one MATCH each), and a prefix term is expanded to the row's own
+// words first (snippetMatch), so type-ahead does not re-merge a prefix's doclists for every row.
 //
 // Scores from the three FTS tables are merged as they are: bm25 normalises by document length and
 // corpus statistics of its own table, so the scales are comparable enough for one list; conversation
@@ -17,7 +23,9 @@ import type { SearchFilters, SearchHit, SearchKind } from '../../shared/models';
 import { AppError } from '../errors';
 import type { Db } from '../db/open';
 import { stmt } from '../db/prepared';
-import { parseQuery } from './query';
+import { bm25, corpus, scoredTerms } from './bm25';
+import { parseQuery, type ParsedQuery, type ParsedTerm } from './query';
+import { catchUpSegmentIndex } from './segment-index';
 
 export const DEFAULT_CANDIDATE_CAP = 2_000;
 const SNIPPET_TOKENS = 16;
@@ -43,6 +51,8 @@ export interface KeywordHit extends SearchHit {
 export interface KeywordResult {
   match: string;
   items: KeywordHit[];
+  /** Set when transcript segments written recently are not all searchable yet (segment-index.ts). */
+  indexing?: boolean;
 }
 
 export interface KindSql {
@@ -50,8 +60,13 @@ export interface KindSql {
   fts: string;
   from: string;
   bm25: string;
+  /** The indexed columns' text (c0, c1, ...) and their bm25 weights, for bm25.ts. */
+  columns: string;
+  weights: number[];
   /** Columns for the detail query: id, conversation id, start/end, title, at. */
   detail: string;
+  /** The indexed text of one row by pk (for expanding prefixes before a snippet). */
+  text: string;
   /** Filter clauses; each takes exactly one bound parameter. */
   time: string;
   trash: string | null;
@@ -76,6 +91,9 @@ export const KINDS: readonly KindSql[] = [
     fts: 'fts_memories',
     from: 'fts_memories JOIN memories m ON m.pk = fts_memories.rowid',
     bm25: 'bm25(fts_memories)',
+    columns: 'm.content AS c0',
+    weights: [1],
+    text: 'SELECT content FROM memories WHERE pk = ?',
     detail:
       'm.id AS id, m.conversation_id AS conversationId, NULL AS startS, NULL AS endS, NULL AS title, m.created_at AS at',
     time: 'm.created_at',
@@ -90,6 +108,9 @@ export const KINDS: readonly KindSql[] = [
     fts: 'fts_conversations',
     from: 'fts_conversations JOIN conversations c ON c.pk = fts_conversations.rowid',
     bm25: 'bm25(fts_conversations, 2.0, 1.0)',
+    columns: 'c.title AS c0, c.overview AS c1',
+    weights: [2, 1],
+    text: "SELECT title || ' ' || overview FROM conversations WHERE pk = ?",
     detail:
       'c.id AS id, c.id AS conversationId, NULL AS startS, NULL AS endS, c.title AS title, coalesce(c.started_at, c.created_at) AS at',
     ...CONVERSATION_FILTERS,
@@ -99,6 +120,9 @@ export const KINDS: readonly KindSql[] = [
     fts: 'fts_segments',
     from: 'fts_segments JOIN transcript_segments s ON s.pk = fts_segments.rowid JOIN conversations c ON c.id = s.conversation_id',
     bm25: 'bm25(fts_segments)',
+    columns: 's.text AS c0',
+    weights: [1],
+    text: 'SELECT text FROM transcript_segments WHERE pk = ?',
     detail:
       "c.id || '#' || s.idx AS id, c.id AS conversationId, s.start_s AS startS, s.end_s AS endS, c.title AS title, coalesce(c.started_at, c.created_at) AS at",
     ...CONVERSATION_FILTERS,
@@ -197,58 +221,123 @@ interface DetailRow {
   snippet: string;
 }
 
-function searchKind(db: Db, k: KindSql, match: string, where: Where, want: number, cap: number) {
-  // The (cap+1)-th newest match, walked in rowid order without scoring.
-  const cutoff = stmt(
+/** Above this many rows for one term, FTS5's bm25() (which walks them all, ~50 ns each) costs more
+ * than scoring the capped rows here (bm25.ts, ~5 µs each). Measured on the 1,000,000-memory bench
+ * vault: "the" in 950k memories, FTS5 46 ms against 14 ms here; in 95k conversations, 5 ms against
+ * 20 ms here. */
+export const SCORE_HERE_ABOVE = 200_000;
+
+function rankKind(db: Db, k: KindSql, q: ParsedQuery, where: Where, want: number, cap: number) {
+  const terms = scoredTerms(db, k.fts, q.terms, cap);
+  const here = terms.some((t) => t.hits > SCORE_HERE_ABOVE);
+  // The newest cap+1 matches, walked in rowid order (FTS5's cheap direction), ranked below.
+  const rows = stmt(
     db,
-    `SELECT ${k.fts}.rowid AS r FROM ${k.from} WHERE ${k.fts} MATCH ?${where.sql} ORDER BY ${k.fts}.rowid DESC LIMIT 1 OFFSET ?`,
-  ).get(match, ...where.params, cap) as { r: number } | undefined;
-  const above = cutoff ? ` AND ${k.fts}.rowid > ?` : '';
-  const ranked = stmt(
-    db,
-    `SELECT ${k.fts}.rowid AS pk, ${k.bm25} AS score FROM ${k.from}
-     WHERE ${k.fts} MATCH ?${above}${where.sql} ORDER BY score LIMIT ?`,
-  ).all(match, ...(cutoff ? [cutoff.r] : []), ...where.params, want) as { pk: number; score: number }[];
-  const detail = stmt(
-    db,
-    `SELECT ${k.detail}, snippet(${k.fts}, -1, '${OPEN}', '${CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
-     FROM ${k.from} WHERE ${k.fts} MATCH ? AND ${k.fts}.rowid = ?`,
-  );
-  return {
-    capped: cutoff !== undefined,
-    rows: ranked.map((r) => ({ score: r.score, row: detail.get(match, r.pk) as DetailRow })),
-  };
+    `SELECT ${k.fts}.rowid AS pk, ${here ? k.columns : `${k.bm25} AS score`} FROM ${k.from}
+     WHERE ${k.fts} MATCH ?${where.sql} ORDER BY ${k.fts}.rowid DESC LIMIT ?`,
+  ).all(q.match, ...where.params, cap + 1) as { pk: number; score?: number; c0?: string; c1?: string }[];
+  const capped = rows.length > cap;
+  if (capped) rows.pop();
+  let ranked: { pk: number; score: number }[];
+  if (here) {
+    const { avgLength } = corpus(db, k.fts);
+    ranked = rows.map((r) => ({ pk: r.pk, score: bm25(terms, [r.c0 ?? null, r.c1 ?? null], k.weights, avgLength) }));
+  } else ranked = rows as { pk: number; score: number }[];
+  ranked.sort((a, b) => a.score - b.score || b.pk - a.pk);
+  return { capped, ranked: ranked.slice(0, want) };
+}
+
+const fold = (w: string) => w.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+const TOKEN = /[\p{L}\p{N}\p{M}]+/gu;
+
+/**
+ * The MATCH used for one row's snippet. A prefix term makes FTS5 merge the doclists of every word
+ * with that prefix, on every statement (2 ms a row at 100k memories for "mee*"), so each one-word
+ * prefix is replaced by the row's own words that start with it, which FTS5 looks up directly.
+ * Exclusions are dropped: they highlight nothing and the row is known to match.
+ */
+function snippetMatch(db: Db, k: KindSql, terms: ParsedTerm[], match: string, pk: number): string {
+  if (!terms.some((t) => t.prefix && !t.negated && t.words.length === 1)) return match;
+  const text = (stmt(db, k.text).pluck().get(pk) as string | undefined) ?? '';
+  const words = [...new Set((text.match(TOKEN) ?? []).map(fold))];
+  const parts: string[] = [];
+  for (const t of terms) {
+    if (t.negated) continue;
+    const quoted = `"${t.words.join(' ')}"`;
+    if (!t.prefix) parts.push(quoted);
+    else if (t.words.length > 1) parts.push(`${quoted}*`);
+    else {
+      const start = fold(t.words[0]!);
+      const found = words.filter((w) => w.startsWith(start));
+      parts.push(found.length > 0 ? `(${found.map((w) => `"${w}"`).join(' OR ')})` : `${quoted}*`);
+    }
+  }
+  return parts.join(' AND ');
+}
+
+/** Snippet and item columns of one ranked row. Only the rows of the page get here: snippet() and a
+ * MATCH per row are the expensive part of a page. */
+function detail(db: Db, k: KindSql, terms: ParsedTerm[], match: string, pk: number): DetailRow {
+  const sql = `SELECT ${k.detail}, snippet(${k.fts}, -1, '${OPEN}', '${CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+     FROM ${k.from} WHERE ${k.fts} MATCH ? AND ${k.fts}.rowid = ?`;
+  const row = stmt(db, sql).get(snippetMatch(db, k, terms, match, pk), pk) as DetailRow | undefined;
+  // The expansion cannot miss a matching row, but the original expression is the safe answer if it did.
+  return row ?? (stmt(db, sql).get(match, pk) as DetailRow);
+}
+
+/** Page cache a searching connection keeps, in KiB (SQLite's default here is ~16 MB). */
+const SEARCH_CACHE_KIB = 131_072;
+const cached = new WeakSet<Db>();
+
+/**
+ * Gives the connection a page cache that holds what a search touches. Every page read from the
+ * encrypted file is decrypted again, and a query over three FTS tables, their content rows and the
+ * vector pages overflows 16 MB: on the 1,000,000-memory bench vault "the passport" took ~70 ms over
+ * all kinds with the default and ~35 ms with 128 MB. SQLite fills the cache only as pages are read.
+ */
+export function useSearchCache(db: Db): void {
+  if (cached.has(db)) return;
+  cached.add(db);
+  const current = db.pragma('cache_size', { simple: true }) as number;
+  // A negative size is in KiB, a positive one in pages: only ever grow it.
+  const kib = current < 0 ? -current : current * 4;
+  if (kib < SEARCH_CACHE_KIB) db.pragma(`cache_size = -${SEARCH_CACHE_KIB}`);
 }
 
 export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
-  const { match } = parseQuery(args.query, { prefix: args.prefix });
+  useSearchCache(db);
+  const parsed = parseQuery(args.query, { prefix: args.prefix });
+  const { match, terms } = parsed;
   if (match === '') return { match, items: [] };
+  // Segments are indexed in the background: a small tail is brought up to date here first.
+  const { caughtUp } = catchUpSegmentIndex(db);
   const filters = activeFilters(args.filters);
   const want = args.offset + args.limit;
   const cap = args.cap ?? DEFAULT_CANDIDATE_CAP;
-  const all: { kind: SearchKind; bm25: number; capped: boolean; row: DetailRow }[] = [];
+  const all: { k: KindSql; pk: number; bm25: number; capped: boolean }[] = [];
   for (const k of KINDS) {
     const where = whereFor(k, args.filters);
     if (!where) continue;
-    const { capped, rows } = searchKind(db, k, match, where, want, cap);
-    for (const r of rows) all.push({ kind: k.kind, bm25: r.score, capped, row: r.row });
+    const { capped, ranked } = rankKind(db, k, parsed, where, want, cap);
+    for (const r of ranked) all.push({ k, pk: r.pk, bm25: r.score, capped });
   }
-  // bm25 is negative, lower is better; ties keep the newest first.
-  all.sort((a, b) => a.bm25 - b.bm25 || b.row.at.localeCompare(a.row.at));
+  // bm25 is negative, lower is better; ties keep the newest (highest pk) first.
+  all.sort((a, b) => a.bm25 - b.bm25 || b.pk - a.pk);
   const items = all.slice(args.offset, want).map((h, i): KeywordHit => {
     const rank = args.offset + i + 1;
+    const row = detail(db, h.k, terms, match, h.pk);
     return {
-      kind: h.kind,
-      id: h.row.id,
-      conversationId: h.row.conversationId,
-      startS: h.row.startS,
-      endS: h.row.endS,
-      title: h.row.title,
-      at: h.row.at,
-      snippet: parseSnippet(h.row.snippet),
+      kind: h.k.kind,
+      id: row.id,
+      conversationId: row.conversationId,
+      startS: row.startS,
+      endS: row.endS,
+      title: row.title,
+      at: row.at,
+      snippet: parseSnippet(row.snippet),
       score: -h.bm25,
       explain: { keyword: { rank, bm25: h.bm25 }, vector: null, fused: null, filters, capped: h.capped },
     };
   });
-  return { match, items };
+  return caughtUp ? { match, items } : { match, items, indexing: true };
 }

@@ -1,94 +1,243 @@
-// An in-memory int8 index of one model's vectors, for semantic search that does not rescan the
-// encrypted vec0 table (ENVIRONMENT.md: ~1.7 s per 100k-vector scan encrypted, because every page is
-// decrypted again). Built on first use from the stored vectors (which stay the source of truth),
-// it keeps each unit vector quantised to int8 (x * 127, 768 bytes per vector: 77 MB at 100k) and
-// answers a query in two steps: an approximate dot-product scan over all of them for the best
-// `candidates`, then exact cosine distances for those from the stored float vectors, with the
-// search's filters applied in the same SQL. The benchmark records recall against exact search.
+// The in-memory index of one model's vectors: the 96-byte binary code of each (vectors.ts), nothing
+// else, so a million vectors take ~106 MB (96 B of code, 8 B of pk and 2 B of scratch distance each)
+// and the floats stay in the encrypted database. A query computes its own code and scans every code
+// by Hamming distance (XOR and a 16-bit popcount table), keeps the nearest few hundred, and
+// semantic.ts re-scores those exactly from the stored floats (embedding_vectors). The benchmark
+// records recall@10 of that against the exact scan.
 //
-// Invalidation is coarse: whoever stores vectors calls invalidate() and the next query rebuilds.
+// Building: from the persisted codes (embeddings.code), never from the floats. prepareIndex builds
+// in slices that yield to the event loop (DESIGN.md §10); indexFor builds synchronously for callers
+// that cannot wait. After that the index follows writes incrementally: writeVector notes each pk
+// it stores, and the next query appends the code of each (a re-embedded item's old slot stays until
+// a rebuild; its pk is de-duplicated at re-scoring and its stale code only costs a candidate).
+// Deleted vectors simply fail to re-score. A rebuild happens once stale slots pass a tenth. Writes
+// from another connection (an import on the archive worker) are noticed through PRAGMA data_version.
 import type { Db } from '../db/open';
 import { stmt } from '../db/prepared';
+import { binaryCode, CODE_BITS, CODE_WORDS, takeWritten, writeGeneration } from './vectors';
 
-export interface IndexedVectors {
-  model: string;
-  size: number;
-  /** Embedding pks, best first, with approximate similarity (higher is nearer). */
-  nearest(query: Float32Array, candidates: number): { pk: number; approx: number }[];
+/** Bits set in every 16-bit value. */
+const POP16 = (() => {
+  const t = new Uint8Array(65_536);
+  for (let i = 1; i < t.length; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
+
+const SLICE = 20_000;
+
+export class BinaryIndex {
+  size = 0;
+  /** Slots holding a code that a later write replaced. */
+  stale = 0;
+  /** The highest embedding pk added: rows above it are new to the index. */
+  maxPk = 0;
+  private codes = new Uint32Array(1_024 * CODE_WORDS);
+  private bytes = new Uint8Array(this.codes.buffer);
+  private pks = new Float64Array(1_024);
+  private distances = new Uint16Array(1_024);
+
+  constructor(readonly model: string) {}
+
+  /** Adds the codes of these rows (blobs of CODE_WORDS words). */
+  add(rows: readonly { pk: number; code: Buffer | null }[]): void {
+    for (const r of rows) this.addOne(r.pk, r.code);
+  }
+
+  addOne(pk: number, code: Buffer | null): void {
+    if (!code || code.byteLength !== CODE_WORDS * 4) return;
+    if (this.size === this.pks.length) this.grow();
+    this.bytes.set(code, this.size * CODE_WORDS * 4);
+    this.pks[this.size++] = pk;
+    if (pk > this.maxPk) this.maxPk = pk;
+  }
+
+  private grow(): void {
+    const codes = new Uint32Array(this.codes.length * 2);
+    codes.set(this.codes);
+    this.codes = codes;
+    this.bytes = new Uint8Array(codes.buffer);
+    const pks = new Float64Array(this.pks.length * 2);
+    pks.set(this.pks);
+    this.pks = pks;
+    this.distances = new Uint16Array(this.pks.length);
+  }
+
+  /** Embedding pks of the `count` codes nearest to the query's (ties at the edge broken by slot). */
+  nearest(query: Float32Array, count: number): number[] {
+    const q = binaryCode(query);
+    const { codes, distances, size } = this;
+    // Local copies: an imported binding read in the loop can be a getter call in unbundled code.
+    const words = CODE_WORDS;
+    const bits = CODE_BITS;
+    const pop = POP16;
+    const histogram = new Uint32Array(bits + 1);
+    for (let n = 0, at = 0; n < size; n++, at += words) {
+      let d = 0;
+      for (let w = 0; w < words; w++) {
+        const x = q[w]! ^ codes[at + w]!;
+        d += pop[x & 0xffff]! + pop[x >>> 16]!;
+      }
+      distances[n] = d;
+      histogram[d]!++;
+    }
+    // The smallest distance `edge` with at least `count` codes at or below it.
+    let edge = 0;
+    for (let seen = 0; edge <= bits; edge++) if ((seen += histogram[edge]!) >= count) break;
+    let room = count;
+    for (let d = 0; d < edge; d++) room -= histogram[d]!;
+    const out: number[] = [];
+    for (let n = 0; n < size; n++) {
+      const d = distances[n]!;
+      if (d < edge) out.push(this.pks[n]!);
+      else if (d === edge && room > 0) {
+        out.push(this.pks[n]!);
+        room--;
+      }
+    }
+    return out;
+  }
 }
 
-export function buildIndex(db: Db, model: string, dims: number): IndexedVectors {
+// A walk of the table in pk order (NOT INDEXED): through embeddings_by_model each row is a second
+// lookup, ~1.7x slower on the million-vector bench vault.
+const CODES_PAGE = 'SELECT pk, code FROM embeddings NOT INDEXED WHERE model = ? AND pk > ? ORDER BY pk LIMIT ?';
+
+function slice(db: Db, index: BinaryIndex, after: number): number {
+  // Raw rows ([pk, code]): a million row objects cost more than the codes themselves.
+  const rows = stmt(db, CODES_PAGE).raw(true).all(index.model, after, SLICE) as [number, Buffer | null][];
+  for (const [pk, code] of rows) index.addOne(pk, code);
+  return rows.length < SLICE ? -1 : rows.at(-1)![0];
+}
+
+interface Indexes {
+  byModel: Map<string, BinaryIndex>;
+  building: Map<string, Promise<BinaryIndex>>;
+  /** PRAGMA data_version when the indexes last caught up: it moves when another connection commits. */
+  dataVersion: number;
+}
+
+const cache = new WeakMap<Db, Indexes>();
+
+function indexesOf(db: Db): Indexes {
+  let x = cache.get(db);
+  if (!x) cache.set(db, (x = { byModel: new Map(), building: new Map(), dataVersion: dataVersion(db) }));
+  return x;
+}
+
+const dataVersion = (db: Db) => db.pragma('data_version', { simple: true }) as number;
+
+/**
+ * Appends what was written since the last query; drops an index that has gone too stale. Writes on
+ * this connection come from writeVector's journal; another connection's (an import on the archive
+ * worker) show as a new data_version, and then every row above the index's highest pk is read. A
+ * vector replaced in place by another connection keeps its old code until a rebuild: its distance is
+ * still exact, it may only be missed as a candidate.
+ */
+function catchUp(db: Db, x: Indexes): void {
+  const version = dataVersion(db);
+  if (version !== x.dataVersion) {
+    x.dataVersion = version;
+    for (const index of x.byModel.values()) {
+      for (let after = index.maxPk; after >= 0;) after = slice(db, index, after);
+    }
+  }
+  const pks = takeWritten(db);
+  if (pks.length === 0 || x.byModel.size === 0) return;
   const rows = stmt(
     db,
-    'SELECT e.pk AS pk, v.embedding AS embedding FROM embeddings e JOIN vec_embeddings v ON v.rowid = e.pk WHERE e.model = ?',
-  ).iterate(model) as IterableIterator<{ pk: number; embedding: Buffer }>;
-  const pks: number[] = [];
-  let codes = new Int8Array(1024 * dims);
-  for (const r of rows) {
-    const f = new Float32Array(r.embedding.buffer, r.embedding.byteOffset, dims);
-    if (codes.length < (pks.length + 1) * dims) {
-      const grown = new Int8Array(codes.length * 2);
-      grown.set(codes);
-      codes = grown;
+    'SELECT e.pk AS pk, e.model AS model, e.code AS code FROM json_each(?) j CROSS JOIN embeddings e ON e.pk = j.value',
+  ).all(JSON.stringify([...new Set(pks)])) as { pk: number; model: string; code: Buffer | null }[];
+  for (const [model, index] of x.byModel) {
+    const mine = rows.filter((r) => r.model === model);
+    // A pk already indexed was re-embedded: its old slot is now stale. Appends (new pks, higher than
+    // any indexed one) are the common case and cost nothing extra.
+    index.stale += mine.filter((r) => r.pk <= index.maxPk).length;
+    index.add(mine);
+    if (index.stale > index.size / 10) {
+      x.byModel.delete(model);
     }
-    const at = pks.length * dims;
-    for (let i = 0; i < dims; i++) codes[at + i] = Math.max(-127, Math.min(127, Math.round(f[i]! * 127)));
-    pks.push(r.pk);
   }
-  const size = pks.length;
-  return {
-    model,
-    size,
-    nearest(query, candidates) {
-      const q = Float32Array.from(query, (x) => x * 127);
-      // A bounded list of the best so far; candidates are few, so insertion into a sorted array is cheap.
-      const best: { pk: number; approx: number }[] = [];
-      let floor = -Infinity;
-      for (let n = 0; n < size; n++) {
-        const at = n * dims;
-        let dot = 0;
-        for (let i = 0; i < dims; i++) dot += q[i]! * codes[at + i]!;
-        if (best.length < candidates || dot > floor) {
-          let j = best.length;
-          while (j > 0 && best[j - 1]!.approx < dot) j--;
-          best.splice(j, 0, { pk: pks[n]!, approx: dot });
-          if (best.length > candidates) best.pop();
-          floor = best[best.length - 1]!.approx;
-        }
-      }
-      return best;
-    },
-  };
 }
 
-const cache = new WeakMap<Db, Map<string, IndexedVectors>>();
+/** The model's index on this connection if it is built (brought up to date), else undefined. */
+export function peekIndex(db: Db, model: string): BinaryIndex | undefined {
+  const x = cache.get(db);
+  if (!x) return undefined;
+  catchUp(db, x);
+  return x.byModel.get(model);
+}
 
-/** The index of this model on this connection, built on first use. */
-export function indexFor(db: Db, model: string, dims: number): IndexedVectors {
-  let byModel = cache.get(db);
-  if (!byModel) cache.set(db, (byModel = new Map<string, IndexedVectors>()));
-  let index = byModel.get(model);
-  if (!index) byModel.set(model, (index = buildIndex(db, model, dims)));
+/** The index of this model on this connection, built now (synchronously) if there is none. */
+export function indexFor(db: Db, model: string): BinaryIndex {
+  const x = indexesOf(db);
+  catchUp(db, x);
+  let index = x.byModel.get(model);
+  if (!index) {
+    index = new BinaryIndex(model);
+    for (let after = 0; after >= 0;) after = slice(db, index, after);
+    x.byModel.set(model, index);
+  }
   return index;
 }
 
-const counts = new WeakMap<Db, Map<string, number>>();
+/** Builds the model's index in slices that yield to the event loop; later calls share the build. */
+export function prepareIndex(db: Db, model: string): Promise<BinaryIndex> {
+  const x = indexesOf(db);
+  catchUp(db, x);
+  const ready = x.byModel.get(model);
+  if (ready) return Promise.resolve(ready);
+  let pending = x.building.get(model);
+  if (!pending) {
+    pending = (async () => {
+      const index = new BinaryIndex(model);
+      try {
+        for (let after = 0; after >= 0;) {
+          after = slice(db, index, after);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (!db.open) throw new Error('the vault was closed while its vector index was being built');
+        }
+        // Writes made during the build are in the index already (they were read by a later slice)
+        // or in the journal, which the next catch-up applies.
+        x.byModel.set(model, index);
+        return index;
+      } finally {
+        x.building.delete(model);
+      }
+    })();
+    x.building.set(model, pending);
+  }
+  return pending;
+}
 
-/** How many vectors each model has on this connection; cached until vectors are stored again. */
+/** How many vectors this model has (vectorCounts, cached until the next write on this connection). */
+export function vectorCount(db: Db, model: string): number {
+  return vectorCounts(db).get(model) ?? 0;
+}
+
+/** How many vectors this model has, counting no further than `limit` (embeddings_by_model index). */
+export function vectorCountUpTo(db: Db, model: string, limit: number): number {
+  return stmt(db, 'SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE model = ? LIMIT ?)')
+    .pluck()
+    .get(model, limit) as number;
+}
+
+/** Whether this model has any vector. */
+export function hasAnyVector(db: Db, model: string): boolean {
+  return stmt(db, 'SELECT 1 FROM embeddings WHERE model = ? LIMIT 1').get(model) !== undefined;
+}
+
+const counts = new WeakMap<Db, { generation: number; byModel: ReadonlyMap<string, number> }>();
+
+/** How many vectors each model has; cached until a vector is written on this connection. */
 export function vectorCounts(db: Db): ReadonlyMap<string, number> {
-  let byModel = counts.get(db);
-  if (!byModel) {
+  const generation = writeGeneration(db);
+  let cached = counts.get(db);
+  if (!cached || cached.generation !== generation) {
     const rows = stmt(db, 'SELECT model, count(*) AS n FROM embeddings GROUP BY model').all() as {
       model: string;
       n: number;
     }[];
-    counts.set(db, (byModel = new Map(rows.map((r) => [r.model, r.n]))));
+    counts.set(db, (cached = { generation, byModel: new Map(rows.map((r) => [r.model, r.n])) }));
   }
-  return byModel;
-}
-
-/** Drops the connection's indexes and counts after vectors were stored; the next query rebuilds. */
-export function invalidateIndexes(db: Db): void {
-  cache.delete(db);
-  counts.delete(db);
+  return cached.byModel;
 }
