@@ -11,6 +11,8 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/app/index.ts'),
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
+          // The archive import worker thread (src/main/archive/pool.ts finds it beside the entries).
+          'archive-worker': resolve(import.meta.dirname, 'src/main/archive/worker.ts'),
         },
       },
     },

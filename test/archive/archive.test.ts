@@ -310,6 +310,26 @@ test('OMI JSON imports: webhook and Developer API conversations, Developer API m
   expect(bad.ok || bad.error.message).toMatch(/expected a JSON array/);
 });
 
+test('an OMI file that lists the same item twice imports it once (new records are written in batches)', async () => {
+  const a = await profile('A');
+  const memory = (content: string) => ({
+    id: 'twin',
+    content,
+    category: 'interesting',
+    created_at: '2025-01-01T00:00:00Z',
+  });
+  writeFileSync(
+    file('twins.json'),
+    JSON.stringify([memory('first copy'), { ...memory('another memory'), id: 'other' }, memory('second copy')]),
+  );
+  const r = must(
+    await host.core.invoke('archive.import', { profileId: a, path: file('twins.json'), format: 'omi-memories' }),
+  );
+  expect(r.counts.memories).toMatchObject({ inserted: 2, skipped: 1 });
+  expect(r.skipped).toEqual([{ table: 'memories', id: 'twin', reason: 'already in this vault (strategy skip)' }]);
+  expect(must(await host.core.invoke('memories.get', { profileId: a, id: 'twin' })).content).toBe('first copy');
+});
+
 test('Markdown export of the fixtures matches the reviewed output', async () => {
   const a = await profile('A');
   writeFileSync(file('c.json'), `[${readFileSync(fixture('conversation-created.json'), 'utf8')}]`);

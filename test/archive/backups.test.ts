@@ -159,7 +159,7 @@ test('the scheduler backs up daily by default and prunes after keepDays', async 
   advance(48);
   await scheduler.tick();
   expect((await names())[0]).toBe('2026-01-16T18:00:00.000Z');
-  scheduler.stop();
+  await scheduler.stop();
   expect(timers.pending.size).toBe(0);
   expect(readdirSync(join(host.dataDir, 'profiles', a, 'backups')).filter((n) => n.includes('.tmp'))).toEqual([]);
 });
@@ -185,5 +185,34 @@ test('a failing backup is reported and the schedule goes on', async () => {
   await scheduler.tick();
   expect(attempts).toBe(2);
   expect(errors).toEqual(['p1: disk full', 'p1: disk full']);
-  scheduler.stop();
+  await scheduler.stop();
+});
+
+test('stopping waits for a backup in progress and schedules nothing after it', async () => {
+  const timers = fakeTimers();
+  let finish: () => void = () => undefined;
+  let finished = false;
+  const scheduler = startBackupScheduler({
+    ...timers,
+    now: () => clock,
+    profiles: () => ['p1'],
+    intervalHours: () => 24,
+    latest: () => null,
+    backup: () =>
+      new Promise<void>((resolve) => {
+        finish = () => {
+          finished = true;
+          resolve();
+        };
+      }),
+    onError: () => undefined,
+  });
+  let stopped = false;
+  const stopping = scheduler.stop().then(() => (stopped = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(stopped).toBe(false);
+  finish();
+  await stopping;
+  expect(finished).toBe(true);
+  expect(timers.pending.size).toBe(0);
 });

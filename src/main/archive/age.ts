@@ -83,7 +83,8 @@ export async function encryptStream(source: Readable, key: AgeKey): Promise<Read
   }
   const web = Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>;
   const encrypted = await e.encrypt(web);
-  return Readable.fromWeb(encrypted);
+  // age-encryption's stream type and @types/node's differ only in the buffer type parameter.
+  return Readable.fromWeb(encrypted as unknown as Parameters<typeof Readable.fromWeb>[0]);
 }
 
 export const isAgeFile = (head: Uint8Array) =>

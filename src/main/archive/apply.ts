@@ -1,6 +1,5 @@
-// Applies a staged archive in ONE synchronous transaction: either every accepted record is written
-// or, on any failure, nothing is. Per record the strategy decides what happens to an id the vault
-// already holds:
+// Applies archive records inside ONE transaction: either every accepted record is written or, on any
+// failure, nothing is. Per record the strategy decides what happens to an id the vault already holds:
 //   skip       keep the vault's copy;
 //   overwrite  replace it with the archive's;
 //   newer      replace it only if the archive's updated_at is later.
@@ -8,8 +7,11 @@
 // archive twice writes nothing the second time (not even an audit row). Records that cannot be
 // stored as they are (an id held by another record, an embedding of an item this vault lacks) are
 // rejected one by one with a reason; the rest still import.
-// The transaction is the one place an import blocks the event loop; reading, decrypting and
-// validating before it all yield. See docs/archive-format.md for why it is not split.
+// New records (the bulk of any import) are written in multi-row INSERTs of up to 500 rows: FTS5 flushes
+// its pending index data at the end of every statement, so one statement per row (with the memories
+// and conversations FTS triggers) cost ~4x more than the rows themselves (bench/archive.bench.ts).
+// The caller owns the transaction: applyStaged runs one synchronous transaction over records in
+// memory; job.ts streams verified records into one transaction on a worker thread's connection.
 import { isDeepStrictEqual } from 'node:util';
 import type { ImportReport, ImportStrategy } from '../../shared/models';
 import { EMBEDDING_DIMS } from '../db/migrations/0010-initial';
@@ -19,6 +21,7 @@ import { audit, type WriteContext } from '../db/repos/audit';
 import { normalizeTags } from '../db/repos/memories';
 import type { ConversationRecord, DaySummaryRecord, EmbeddingRecord, MemoryRecord, StagedArchive } from './format';
 import { storedConversation, storedMemory } from './records';
+import { vectorFrom, writeVector } from '../search/vectors';
 
 type Table = 'conversations' | 'memories' | 'daySummaries' | 'embeddings';
 type Outcome = 'inserted' | 'replaced' | 'unchanged' | 'skipped' | 'rejected';
@@ -49,74 +52,35 @@ function decide(strategy: ImportStrategy, incomingUpdated: string, storedUpdated
     : `the vault's copy is as new or newer (updated_at ${storedUpdated} >= ${incomingUpdated})`;
 }
 
-function writeConversation(db: Db, c: ConversationRecord, replacing: boolean, ctx: WriteContext): void {
-  if (replacing) {
-    stmt(
-      db,
-      `INSERT INTO conversation_revisions (conversation_id, content_hash, title, overview, raw, replaced_at, replaced_by)
-       SELECT id, content_hash, title, overview, raw, ?, 'import' FROM conversations WHERE id = ?`,
-    ).run(ctx.now().toISOString(), c.id);
-  }
+/** Replaces a stored conversation: its old state becomes a revision, its children are rewritten. */
+function replaceConversation(db: Db, c: ConversationRecord, ctx: WriteContext): void {
   stmt(
     db,
-    `INSERT INTO conversations (id, created_at, started_at, finished_at, source, language, title, overview, emoji,
-       category, status, discarded, starred, visibility, geolocation, raw, content_hash, origin, updated_at, deleted_at)
-     VALUES (@id, @createdAt, @startedAt, @finishedAt, @source, @language, @title, @overview, @emoji,
-       @category, @status, @discarded, @starred, @visibility, @geolocation, @raw, @contentHash, @origin, @updatedAt, @deletedAt)
-     ON CONFLICT (id) DO UPDATE SET
-       created_at = excluded.created_at, started_at = excluded.started_at, finished_at = excluded.finished_at,
-       source = excluded.source, language = excluded.language, title = excluded.title, overview = excluded.overview,
-       emoji = excluded.emoji, category = excluded.category, status = excluded.status, discarded = excluded.discarded,
-       starred = excluded.starred, visibility = excluded.visibility, geolocation = excluded.geolocation,
-       raw = excluded.raw, content_hash = excluded.content_hash, origin = excluded.origin,
-       updated_at = excluded.updated_at, deleted_at = excluded.deleted_at`,
-  ).run({
-    ...c,
-    discarded: c.discarded ? 1 : 0,
-    starred: c.starred ? 1 : 0,
-    segments: undefined,
-    actionItems: undefined,
-    events: undefined,
-  });
-  if (replacing) {
-    stmt(db, 'DELETE FROM transcript_segments WHERE conversation_id = ?').run(c.id);
-    stmt(db, 'DELETE FROM action_items WHERE conversation_id = ?').run(c.id);
-    stmt(db, 'DELETE FROM events WHERE conversation_id = ?').run(c.id);
-  }
-  for (const g of c.segments) {
-    stmt(
-      db,
-      `INSERT INTO transcript_segments (conversation_id, idx, segment_id, text, speaker, speaker_id, is_user, person_id, start_s, end_s)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(c.id, g.idx, g.segmentId, g.text, g.speaker, g.speakerId, g.isUser ? 1 : 0, g.personId, g.start, g.end);
-  }
-  for (const a of c.actionItems) {
-    stmt(
-      db,
-      `INSERT INTO action_items (conversation_id, remote_id, description, completed, created_at, updated_at, due_at,
-         completed_at, origin, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      c.id,
-      a.remoteId,
-      a.description,
-      a.completed ? 1 : 0,
-      a.createdAt,
-      a.updatedAt,
-      a.dueAt,
-      a.completedAt,
-      a.origin,
-      a.deletedAt,
-    );
-  }
-  for (const e of c.events) {
-    stmt(
-      db,
-      'INSERT INTO events (conversation_id, title, description, start, duration_minutes, created) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(c.id, e.title, e.description, e.start, e.durationMinutes, e.created ? 1 : 0);
-  }
+    `INSERT INTO conversation_revisions (conversation_id, content_hash, title, overview, raw, replaced_at, replaced_by)
+     SELECT id, content_hash, title, overview, raw, ?, 'import' FROM conversations WHERE id = ?`,
+  ).run(ctx.now().toISOString(), c.id);
+  // Every column but the id (left alone, so ON UPDATE CASCADE has nothing to do).
+  const [, ...columns] = CONVERSATION_COLUMNS;
+  const [, ...values] = conversationRow(c);
+  stmt(
+    db,
+    `UPDATE conversations SET (${columns.join(', ')}) = (${columns.map(() => '?').join(', ')}) WHERE id = ?`,
+  ).run(...values, c.id);
+  stmt(db, 'DELETE FROM transcript_segments WHERE conversation_id = ?').run(c.id);
+  stmt(db, 'DELETE FROM action_items WHERE conversation_id = ?').run(c.id);
+  stmt(db, 'DELETE FROM events WHERE conversation_id = ?').run(c.id);
+  insertChildren(db, [c]);
 }
 
-function applyConversation(db: Db, c: ConversationRecord, strategy: ImportStrategy, ctx: WriteContext, t: Tally): void {
+function applyConversation(
+  db: Db,
+  c: ConversationRecord,
+  strategy: ImportStrategy,
+  ctx: WriteContext,
+  t: Tally,
+  pending: Pending,
+): void {
+  pending.before(conversationKeys(c));
   for (const a of c.actionItems) {
     if (a.remoteId === null) continue;
     const owner = stmt(db, 'SELECT conversation_id AS id FROM action_items WHERE remote_id = ?').get(a.remoteId) as
@@ -132,13 +96,13 @@ function applyConversation(db: Db, c: ConversationRecord, strategy: ImportStrate
   }
   const stored = storedConversation(db, c.id);
   if (!stored) {
-    writeConversation(db, c, false, ctx);
+    pending.conversation(c);
     return t.note('conversations', c.id, 'inserted');
   }
   if (isDeepStrictEqual(stored, c)) return t.note('conversations', c.id, 'unchanged');
   const why = decide(strategy, c.updatedAt, stored.updatedAt);
   if (why) return t.note('conversations', c.id, 'skipped', why);
-  writeConversation(db, c, true, ctx);
+  replaceConversation(db, c, ctx);
   t.note('conversations', c.id, 'replaced');
 }
 
@@ -180,37 +144,47 @@ function writeMemoryRow(db: Db, m: MemoryRecord): void {
   });
 }
 
-function applyMemory(db: Db, m: MemoryRecord, strategy: ImportStrategy, ctx: WriteContext, t: Tally): void {
+function writeVersions(db: Db, m: MemoryRecord): void {
+  for (const v of m.versions) {
+    stmt(
+      db,
+      `INSERT INTO memory_versions (memory_id, version, content, category, visibility, tags, changed_by, reason, changed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      m.id,
+      v.version,
+      v.content,
+      v.category,
+      v.visibility,
+      JSON.stringify(v.tags),
+      v.changedBy,
+      v.reason,
+      v.changedAt,
+    );
+  }
+}
+
+function applyMemory(
+  db: Db,
+  m: MemoryRecord,
+  strategy: ImportStrategy,
+  ctx: WriteContext,
+  t: Tally,
+  pending: Pending,
+): void {
+  pending.before(memoryKeys(m));
   if (m.remoteId !== null) {
     const owner = stmt(db, 'SELECT id FROM memories WHERE remote_id = ?').get(m.remoteId) as { id: string } | undefined;
     if (owner && owner.id !== m.id) {
       return t.note('memories', m.id, 'rejected', `remote id ${m.remoteId} belongs to memory ${owner.id}`);
     }
   }
-  const now = ctx.now().toISOString();
   const stored = storedMemory(db, m.id);
   if (!stored) {
-    writeMemoryRow(db, m);
-    setTags(db, m.id, m.tags, now);
-    for (const v of m.versions) {
-      stmt(
-        db,
-        `INSERT INTO memory_versions (memory_id, version, content, category, visibility, tags, changed_by, reason, changed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        m.id,
-        v.version,
-        v.content,
-        v.category,
-        v.visibility,
-        JSON.stringify(v.tags),
-        v.changedBy,
-        v.reason,
-        v.changedAt,
-      );
-    }
+    pending.memory(m);
     return t.note('memories', m.id, 'inserted');
   }
+  const now = ctx.now().toISOString();
   if (isDeepStrictEqual(memoryState(stored), memoryState(m))) return t.note('memories', m.id, 'unchanged');
   const why = decide(strategy, m.updatedAt, stored.updatedAt);
   if (why) return t.note('memories', m.id, 'skipped', why);
@@ -283,9 +257,305 @@ function applyEmbedding(db: Db, e: EmbeddingRecord, strategy: ImportStrategy, t:
     db,
     'INSERT INTO embeddings (kind, item_pk, model, dims, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   ).run(e.kind, pk, e.model, e.dims, e.contentHash, e.createdAt);
-  // vec0 wants an integer rowid; better-sqlite3 binds a JS number as a float unless it is a BigInt.
-  stmt(db, 'INSERT INTO vec_embeddings (rowid, embedding) VALUES (?, ?)').run(BigInt(lastInsertRowid), vector);
+  writeVector(db, lastInsertRowid, vectorFrom(vector));
   t.note('embeddings', id, stored ? 'replaced' : 'inserted');
+}
+
+/** Rows per multi-row INSERT; remainders go in statements of 64, 8 and 1 rows, so few are prepared. */
+const BATCH = 500;
+const REMAINDERS = [64, 8, 1];
+
+/** Inserts `rows` (each the values of `columns`) with a handful of multi-row statements. */
+function insertRows(db: Db, table: string, columns: readonly string[], rows: readonly unknown[][]): void {
+  const one = `(${columns.map(() => '?').join(', ')})`;
+  const insert = (n: number) =>
+    stmt(db, `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: n }, () => one).join(', ')}`);
+  let at = 0;
+  for (const size of [BATCH, ...REMAINDERS]) {
+    for (; rows.length - at >= size; at += size) insert(size).run(rows.slice(at, at + size).flat());
+  }
+}
+
+const CONVERSATION_COLUMNS = [
+  'id',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'source',
+  'language',
+  'title',
+  'overview',
+  'emoji',
+  'category',
+  'status',
+  'discarded',
+  'starred',
+  'visibility',
+  'geolocation',
+  'raw',
+  'content_hash',
+  'origin',
+  'updated_at',
+  'deleted_at',
+] as const;
+const SEGMENT_COLUMNS = [
+  'conversation_id',
+  'idx',
+  'segment_id',
+  'text',
+  'speaker',
+  'speaker_id',
+  'is_user',
+  'person_id',
+  'start_s',
+  'end_s',
+] as const;
+const ACTION_ITEM_COLUMNS = [
+  'conversation_id',
+  'remote_id',
+  'description',
+  'completed',
+  'created_at',
+  'updated_at',
+  'due_at',
+  'completed_at',
+  'origin',
+  'deleted_at',
+] as const;
+const EVENT_COLUMNS = ['conversation_id', 'title', 'description', 'start', 'duration_minutes', 'created'] as const;
+const MEMORY_COLUMNS = [
+  'id',
+  'content',
+  'category',
+  'visibility',
+  'conversation_id',
+  'segment_start',
+  'segment_end',
+  'manually_added',
+  'reviewed',
+  'edited',
+  'origin',
+  'remote_id',
+  'remote_hash',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+] as const;
+
+const bit = (b: boolean) => (b ? 1 : 0);
+
+/** What two records must not share: ids and remote ids (unique columns). */
+const conversationKeys = (c: ConversationRecord) => [
+  `c:${c.id}`,
+  ...c.actionItems.flatMap((a) => (a.remoteId === null ? [] : [`a:${a.remoteId}`])),
+];
+const memoryKeys = (m: MemoryRecord) => [`m:${m.id}`, ...(m.remoteId === null ? [] : [`r:${m.remoteId}`])];
+
+const conversationRow = (c: ConversationRecord) => [
+  c.id,
+  c.createdAt,
+  c.startedAt,
+  c.finishedAt,
+  c.source,
+  c.language,
+  c.title,
+  c.overview,
+  c.emoji,
+  c.category,
+  c.status,
+  bit(c.discarded),
+  bit(c.starred),
+  c.visibility,
+  c.geolocation,
+  c.raw,
+  c.contentHash,
+  c.origin,
+  c.updatedAt,
+  c.deletedAt,
+];
+
+/** Segments, action items and events of conversations whose rows exist. */
+function insertChildren(db: Db, batch: readonly ConversationRecord[]): void {
+  insertRows(
+    db,
+    'transcript_segments',
+    SEGMENT_COLUMNS,
+    batch.flatMap((c) =>
+      c.segments.map((g) => [
+        c.id,
+        g.idx,
+        g.segmentId,
+        g.text,
+        g.speaker,
+        g.speakerId,
+        bit(g.isUser),
+        g.personId,
+        g.start,
+        g.end,
+      ]),
+    ),
+  );
+  insertRows(
+    db,
+    'action_items',
+    ACTION_ITEM_COLUMNS,
+    batch.flatMap((c) =>
+      c.actionItems.map((a) => [
+        c.id,
+        a.remoteId,
+        a.description,
+        bit(a.completed),
+        a.createdAt,
+        a.updatedAt,
+        a.dueAt,
+        a.completedAt,
+        a.origin,
+        a.deletedAt,
+      ]),
+    ),
+  );
+  insertRows(
+    db,
+    'events',
+    EVENT_COLUMNS,
+    batch.flatMap((c) =>
+      c.events.map((e) => [c.id, e.title, e.description, e.start, e.durationMinutes, bit(e.created)]),
+    ),
+  );
+}
+
+/**
+ * Records new to the vault, held until a batch is full and then written together. A later record
+ * that shares an id or remote id with a waiting one (an archive cannot hold such twins, an OMI file
+ * can) makes the batch flush first, so it is judged against stored rows exactly as if every record
+ * had been written at once; embeddings name their items, so the caller flushes before applying them.
+ */
+class Pending {
+  private conversations: ConversationRecord[] = [];
+  private memories: MemoryRecord[] = [];
+  private readonly keys = new Set<string>();
+
+  /** Flushes if any of these keys belongs to a waiting record. */
+  before(keys: readonly string[]): void {
+    if (this.keys.size > 0 && keys.some((k) => this.keys.has(k))) this.flush();
+  }
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => string,
+  ) {}
+
+  conversation(c: ConversationRecord): void {
+    for (const k of conversationKeys(c)) this.keys.add(k);
+    this.conversations.push(c);
+    if (this.conversations.length >= BATCH / 10) this.flushConversations();
+  }
+
+  memory(m: MemoryRecord): void {
+    for (const k of memoryKeys(m)) this.keys.add(k);
+    this.memories.push(m);
+    if (this.memories.length >= BATCH) this.flushMemories();
+  }
+
+  flush(): void {
+    this.flushConversations();
+    this.flushMemories();
+    this.keys.clear();
+  }
+
+  private flushConversations(): void {
+    const batch = this.conversations;
+    if (batch.length === 0) return;
+    this.conversations = [];
+    insertRows(this.db, 'conversations', CONVERSATION_COLUMNS, batch.map(conversationRow));
+    insertChildren(this.db, batch);
+  }
+
+  private flushMemories(): void {
+    const batch = this.memories;
+    if (batch.length === 0) return;
+    this.memories = [];
+    insertRows(
+      this.db,
+      'memories',
+      MEMORY_COLUMNS,
+      batch.map((m) => [
+        m.id,
+        m.content,
+        m.category,
+        m.visibility,
+        m.conversationId,
+        m.segmentStart,
+        m.segmentEnd,
+        bit(m.manuallyAdded),
+        bit(m.reviewed),
+        bit(m.edited),
+        m.origin,
+        m.remoteId,
+        m.remoteHash,
+        m.createdAt,
+        m.updatedAt,
+        m.deletedAt,
+      ]),
+    );
+    for (const m of batch) {
+      if (m.tags.length > 0) setTags(this.db, m.id, m.tags, this.now());
+      writeVersions(this.db, m);
+    }
+  }
+}
+
+export type ApplyRecord =
+  | { key: 'conversations'; record: ConversationRecord }
+  | { key: 'memories'; record: MemoryRecord }
+  | { key: 'daySummaries'; record: DaySummaryRecord }
+  | { key: 'embeddings'; record: EmbeddingRecord };
+
+/**
+ * Applies records one at a time, in archive order, inside a transaction the caller holds open;
+ * `finish` writes what is still batched, audits, and returns the report.
+ */
+export class Applier {
+  private readonly t = new Tally();
+  private readonly pending: Pending;
+
+  constructor(
+    private readonly db: Db,
+    private readonly strategy: ImportStrategy,
+    private readonly ctx: WriteContext,
+  ) {
+    this.pending = new Pending(db, () => ctx.now().toISOString());
+  }
+
+  add(r: ApplyRecord): void {
+    const { db, strategy, ctx, t, pending } = this;
+    switch (r.key) {
+      case 'conversations':
+        return applyConversation(db, r.record, strategy, ctx, t, pending);
+      case 'memories':
+        return applyMemory(db, r.record, strategy, ctx, t, pending);
+      case 'daySummaries':
+        return applyDaySummary(db, r.record, t);
+      case 'embeddings':
+        pending.flush();
+        return applyEmbedding(db, r.record, strategy, t);
+    }
+  }
+
+  finish(format: string): ImportReport {
+    const t = this.t;
+    this.pending.flush();
+    if (t.changed)
+      audit(this.db, this.ctx, 'import', 'archive', null, { format, strategy: this.strategy, counts: t.counts });
+    return {
+      strategy: this.strategy,
+      format,
+      counts: t.counts,
+      skipped: t.skipped,
+      rejected: t.rejected,
+      changed: t.changed,
+    };
+  }
 }
 
 export function applyStaged(
@@ -296,12 +566,11 @@ export function applyStaged(
   ctx: WriteContext,
 ): ImportReport {
   return db.transaction(() => {
-    const t = new Tally();
-    for (const c of staged.conversations) applyConversation(db, c, strategy, ctx, t);
-    for (const m of staged.memories) applyMemory(db, m, strategy, ctx, t);
-    for (const d of staged.daySummaries) applyDaySummary(db, d, t);
-    for (const e of staged.embeddings) applyEmbedding(db, e, strategy, t);
-    if (t.changed) audit(db, ctx, 'import', 'archive', null, { format, strategy, counts: t.counts });
-    return { strategy, format, counts: t.counts, skipped: t.skipped, rejected: t.rejected, changed: t.changed };
+    const a = new Applier(db, strategy, ctx);
+    for (const record of staged.conversations) a.add({ key: 'conversations', record });
+    for (const record of staged.memories) a.add({ key: 'memories', record });
+    for (const record of staged.daySummaries) a.add({ key: 'daySummaries', record });
+    for (const record of staged.embeddings) a.add({ key: 'embeddings', record });
+    return a.finish(format);
   })();
 }

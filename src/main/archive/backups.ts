@@ -100,7 +100,8 @@ export interface SchedulerDeps {
 export interface BackupScheduler {
   /** Runs one check now (also what the timer calls). */
   tick(): Promise<void>;
-  stop(): void;
+  /** Stops the timer; resolves once a backup in progress has finished (a half-written one is never kept). */
+  stop(): Promise<void>;
 }
 
 export function startBackupScheduler(deps: SchedulerDeps): BackupScheduler {
@@ -132,9 +133,10 @@ export function startBackupScheduler(deps: SchedulerDeps): BackupScheduler {
       });
       return running;
     },
-    stop() {
+    async stop() {
       stopped = true;
       if (handle !== undefined) deps.clearTimer(handle);
+      await running;
     },
   };
   void scheduler.tick();

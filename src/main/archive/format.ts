@@ -74,7 +74,7 @@ export type ArchiveErrorKind = keyof typeof ARCHIVE_ERRORS;
 export class ArchiveError extends AppError {
   constructor(
     readonly kind: ArchiveErrorKind,
-    detail: string,
+    readonly detail: string,
   ) {
     super(ARCHIVE_ERRORS[kind], `archive refused (${kind}): ${detail}`);
   }

@@ -1,7 +1,8 @@
 // What the archive folder offers the core: export (`.angelmem`, optionally age-encrypted, or a
 // Markdown folder), import (`.angelmem`, OMI conversations, OMI memories) with a report, a manifest
 // preview, and encrypted automatic backups with a scheduler the hosts start. Long operations report
-// progress through `onProgress`, which the core turns into `archive.progress` events.
+// progress through `onProgress`, which the core turns into `archive.progress` events. Imports run
+// on the archive worker thread (pool.ts), so the main thread's event loop stays free while they do.
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
@@ -18,7 +19,8 @@ import { readSetting } from '../db/repos/settings';
 import { AppError } from '../errors';
 import type { Logger } from '../logging';
 import { SPOOL_IDENTITY_KEY, type Session, type Vault } from '../profiles/vault';
-import { applyStaged } from './apply';
+import { databasePath } from '../profiles/registry';
+import { segmentIndexer } from '../search/segment-index';
 import {
   backupName,
   backupPath,
@@ -30,14 +32,15 @@ import {
   type BackupScheduler,
 } from './backups';
 import { exportArchive } from './export';
+import type { ImportFormat, ImportJob } from './job';
 import { exportMarkdown } from './markdown';
-import { readJsonArray, stageOmiConversations, stageOmiMemories } from './omi';
-import { inspectArchive, readArchive } from './reader';
+import { createImportPool } from './pool';
+import { inspectArchive, verifyArchive } from './reader';
 
 export { ArchiveError } from './format';
 export type { BackupScheduler } from './backups';
 
-export type ImportFormat = 'angelmem' | 'omi-conversations' | 'omi-memories';
+export type { ImportFormat } from './job';
 
 export interface ArchiveServiceDeps {
   vault: Vault;
@@ -54,6 +57,32 @@ export type RestoreTarget =
 
 export function createArchiveService(deps: ArchiveServiceDeps) {
   const log = deps.logger.child({ module: 'archive' });
+  // Imports run on a worker thread with its own connection (pool.ts).
+  const pool = createImportPool();
+
+  /** Imports into an unlocked profile through the worker. */
+  async function importInto(
+    profileId: string,
+    input: Pick<ImportJob, 'format' | 'source' | 'passphrase' | 'identity' | 'strategy'>,
+    ctx: WriteContext,
+    onProgress: (p: { phase: string; done: number; total: number | null }) => void,
+  ): Promise<ImportReport> {
+    const session = deps.vault.session(profileId);
+    const report = await pool.run(
+      {
+        ...input,
+        dbPath: databasePath(session.dir),
+        // A fresh 32-byte array: a pooled Buffer would post its whole 8 KiB pool to the worker.
+        dbKey: new Uint8Array(session.dbKey),
+        actor: ctx.actor,
+        at: ctx.now().toISOString(),
+      },
+      onProgress,
+    );
+    // Imported transcript segments reach keyword search through the background indexer: start it now.
+    if (deps.vault.isUnlocked(session.profile.id)) segmentIndexer(deps.vault.session(session.profile.id).db).kick();
+    return report;
+  }
   const progress =
     (profileId: string, operation: ArchiveProgress['operation']) =>
     (p: { phase: string; done: number; total: number | null }) =>
@@ -116,31 +145,12 @@ export function createArchiveService(deps: ArchiveServiceDeps) {
     ): Promise<ImportReport> {
       const session = deps.vault.session(profileId);
       const onProgress = progress(session.profile.id, 'import');
-      let report: ImportReport;
-      if (input.format === 'angelmem') {
-        const staged = await readArchive({ path: input.path }, { passphrase: input.passphrase, onProgress });
-        // The vault may have been locked while the file was read.
-        report = applyStaged(deps.vault.session(profileId).db, staged, input.strategy, input.format, ctx);
-      } else {
-        const items = readJsonArray(input.path);
-        const staged =
-          input.format === 'omi-conversations' ? stageOmiConversations(items, deps.now) : stageOmiMemories(items);
-        const applied = applyStaged(
-          deps.vault.session(profileId).db,
-          { ...staged, daySummaries: [], embeddings: [] },
-          input.strategy,
-          input.format,
-          ctx,
-        );
-        const table = input.format === 'omi-conversations' ? 'conversations' : 'memories';
-        const counts = applied.counts[table] ?? { inserted: 0, replaced: 0, unchanged: 0, skipped: 0, rejected: 0 };
-        counts.rejected += staged.rejected.length;
-        report = {
-          ...applied,
-          counts: { ...applied.counts, [table]: counts },
-          rejected: [...staged.rejected, ...applied.rejected],
-        };
-      }
+      const report = await importInto(
+        session.profile.id,
+        { format: input.format, source: { path: input.path }, passphrase: input.passphrase, strategy: input.strategy },
+        ctx,
+        onProgress,
+      );
       onProgress({ phase: 'done', done: 1, total: 1 });
       log.info({ profileId: session.profile.id, format: input.format, changed: report.changed }, 'imported');
       return report;
@@ -177,21 +187,22 @@ export function createArchiveService(deps: ArchiveServiceDeps) {
       ctx: WriteContext,
     ): Promise<{ profileId: string; recoveryKey: string | null; report: ImportReport }> {
       const source = deps.vault.session(profileId);
-      const path = backupPath(backupsDir(source), name);
-      const staged = await readArchive(
-        { path },
-        { identity: identityOf(source), onProgress: progress(source.profile.id, 'restore') },
-      );
+      const job = {
+        format: 'angelmem',
+        source: { path: backupPath(backupsDir(source), name) },
+        identity: identityOf(source),
+      } as const;
+      const onProgress = progress(source.profile.id, 'restore');
       if (into.kind === 'existing') {
         const target = deps.vault.session(into.profileId);
-        return {
-          profileId: target.profile.id,
-          recoveryKey: null,
-          report: applyStaged(target.db, staged, into.strategy, 'angelmem', ctx),
-        };
+        const report = await importInto(target.profile.id, { ...job, strategy: into.strategy }, ctx, onProgress);
+        return { profileId: target.profile.id, recoveryKey: null, report };
       }
+      // The backup is verified in full before the new profile exists, so a bad backup creates nothing
+      // (this pass yields between chunks; the worker verifies again before it applies).
+      (await verifyArchive(job.source, { identity: job.identity, onProgress })).close();
       const created = await deps.vault.create(into.name, into.protection);
-      const report = applyStaged(deps.vault.session(created.profile.id).db, staged, 'skip', 'angelmem', ctx);
+      const report = await importInto(created.profile.id, { ...job, strategy: 'skip' }, ctx, onProgress);
       return { profileId: created.profile.id, recoveryKey: created.recoveryKey, report };
     },
 

@@ -2,7 +2,8 @@
 // touched. In order: age decryption (if encrypted), the zip directory (entry count, names, sizes,
 // compression ratio), the manifest (present, last, known format, major version not newer than ours),
 // the entry list against the manifest, then every entry streamed through sha256 and every line
-// through zod. The result is a staged archive, held in memory, that apply.ts writes in one transaction.
+// through zod. readArchive keeps the records in memory (small archives, tests); verifyArchive keeps
+// only the ids it must compare, and an import then replays the verified records into its transaction.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -20,8 +21,14 @@ import {
   Manifest,
   ManifestHead,
   RECORD_SCHEMAS,
+  emptyCounts,
+  type ConversationRecord,
+  type Counts,
+  type DaySummaryRecord,
+  type EmbeddingRecord,
   type EntryKey,
   type Limits,
+  type MemoryRecord,
   type StagedArchive,
 } from './format';
 
@@ -230,8 +237,16 @@ async function readManifest(zip: yauzl.ZipFile, entry: yauzl.Entry, limits: Limi
   return parsed.data;
 }
 
+interface Checked {
+  zip: yauzl.ZipFile;
+  encrypted: boolean;
+  manifest: Manifest;
+  data: yauzl.Entry[];
+  limits: Limits;
+}
+
 /** Opens, checks the directory and reads the manifest; the caller must close the zip. */
-async function openChecked(source: ArchiveSource, options: ReadOptions) {
+async function openChecked(source: ArchiveSource, options: ReadOptions): Promise<Checked> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { zip, encrypted } = await openZip(source, options);
   try {
@@ -275,89 +290,191 @@ export async function inspectArchive(
   return { manifest, encrypted };
 }
 
-export async function readArchive(source: ArchiveSource, options: ReadOptions): Promise<StagedArchive> {
-  const { zip, manifest, data, limits } = await openChecked(source, options);
-  const staged: StagedArchive = { manifest, conversations: [], memories: [], daySummaries: [], embeddings: [] };
-  try {
-    for (const [i, info] of manifest.entries.entries()) {
-      const key = KNOWN.get(info.name);
-      const entry = data[i]!;
-      // An entry a later 1.x version added: verified like the others, then left alone.
-      const schema = key ? RECORD_SCHEMAS[key] : undefined;
-      const target = key ? (staged[key] as unknown[]) : undefined;
-      const lines = await readLines(zip, entry, info, limits, (line, n) => {
-        if (!schema || !target) return;
-        let json: unknown;
-        try {
-          json = JSON.parse(line);
-        } catch {
-          throw new ArchiveError('BAD_LINE', `${info.name}:${n}: not valid JSON`);
-        }
+/** A record of one of the known entries, as its zod schema outputs it. */
+export type ArchiveRecord =
+  | { key: 'conversations'; record: ConversationRecord }
+  | { key: 'memories'; record: MemoryRecord }
+  | { key: 'daySummaries'; record: DaySummaryRecord }
+  | { key: 'embeddings'; record: EmbeddingRecord };
+
+/**
+ * Reads every entry once, in order: each is streamed through sha256 and its size checked against the
+ * manifest, each line through JSON and zod, and each record handed to `onRecord`. An entry a later
+ * 1.x version added is verified the same way and its lines are left alone.
+ */
+/**
+ * Whether zod's output is the parsed JSON itself, value for value: no key stripped, nothing trimmed.
+ * Archives this app writes always are; an entry whose every line is can be replayed without zod.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (Array.isArray(b) || ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * `verbatim` (second pass only): indexes of entries whose every line zod passed unchanged in the
+ * first pass. Their bytes are hashed again, so each line parses to what was checked, and zod is
+ * skipped; any mismatch fails the entry's hash at its end, inside the apply transaction, which then
+ * rolls back. `onVerbatim` (first pass) hears which entries qualify.
+ */
+async function scan(
+  { zip, manifest, data, limits }: Checked,
+  phase: string,
+  options: ReadOptions,
+  onRecord: (r: ArchiveRecord) => void,
+  verbatim: { known?: ReadonlySet<number>; found?: Set<number> } = {},
+): Promise<void> {
+  for (const [i, info] of manifest.entries.entries()) {
+    const key = KNOWN.get(info.name);
+    const schema = key ? RECORD_SCHEMAS[key] : undefined;
+    const trusted = verbatim.known?.has(i) ?? false;
+    let unchanged = true;
+    const lines = await readLines(zip, data[i]!, info, limits, (line, n) => {
+      if (!schema || !key) return;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        throw new ArchiveError('BAD_LINE', `${info.name}:${n}: not valid JSON`);
+      }
+      if (trusted) {
+        onRecord({ key, record: json } as ArchiveRecord);
+      } else {
         const parsed = schema.safeParse(json);
         if (!parsed.success) throw new ArchiveError('BAD_LINE', `${info.name}:${n}: ${describeIssue(parsed.error)}`);
-        target.push(parsed.data);
-        if (n % 1000 === 0) options.onProgress?.({ phase: `validate ${key}`, done: n, total: info.records });
-      });
-      if (lines !== info.records) {
-        throw new ArchiveError(
-          'ENTRY_MISMATCH',
-          `entry ${info.name} has ${lines} records, the manifest says ${info.records}`,
-        );
+        if (verbatim.found && unchanged) unchanged = sameValue(parsed.data, json);
+        onRecord({ key, record: parsed.data } as ArchiveRecord);
+      }
+      if (n % 1000 === 0) options.onProgress?.({ phase: `${phase} ${key}`, done: n, total: info.records });
+    });
+    if (lines !== info.records) {
+      throw new ArchiveError(
+        'ENTRY_MISMATCH',
+        `entry ${info.name} has ${lines} records, the manifest says ${info.records}`,
+      );
+    }
+    if (unchanged) verbatim.found?.add(i);
+  }
+}
+
+/**
+ * What must hold across a whole archive, gathered while its records stream past without keeping
+ * them: the manifest's counts, and ids that may appear only once.
+ */
+class Census {
+  private readonly counts = emptyCounts();
+  private readonly seen = new Map<string, Set<string>>();
+
+  private unique(what: string, id: string | null): void {
+    if (id === null) return;
+    let ids = this.seen.get(what);
+    if (!ids) this.seen.set(what, (ids = new Set()));
+    if (ids.has(id)) throw new ArchiveError('DUPLICATE_RECORD', `${what} ${id} appears twice`);
+    ids.add(id);
+  }
+
+  observe(r: ArchiveRecord): void {
+    const c = this.counts;
+    switch (r.key) {
+      case 'conversations':
+        c.conversations += 1;
+        c.segments += r.record.segments.length;
+        c.actionItems += r.record.actionItems.length;
+        c.events += r.record.events.length;
+        this.unique('conversation', r.record.id);
+        for (const a of r.record.actionItems) this.unique('action item remote id', a.remoteId);
+        break;
+      case 'memories':
+        c.memories += 1;
+        c.memoryVersions += r.record.versions.length;
+        this.unique('memory', r.record.id);
+        this.unique('memory remote id', r.record.remoteId);
+        break;
+      case 'daySummaries':
+        c.daySummaries += 1;
+        break;
+      case 'embeddings': {
+        const e = r.record;
+        c.embeddings += 1;
+        this.unique('embedding', `${e.kind}:${e.itemId}:${e.segmentIdx ?? ''}:${e.model}`);
+        break;
       }
     }
-  } finally {
-    zip.close();
   }
-  checkCounts(staged);
+
+  check(manifest: Manifest): void {
+    for (const [k, v] of Object.entries(this.counts)) {
+      const said = manifest.counts[k as keyof Counts];
+      if (said !== v)
+        throw new ArchiveError('ENTRY_MISMATCH', `the manifest counts ${said} ${k}, the archive holds ${v}`);
+    }
+  }
+}
+
+/** Verifies the whole archive and holds every record in memory (small archives, tests, previews). */
+export async function readArchive(source: ArchiveSource, options: ReadOptions): Promise<StagedArchive> {
+  const checked = await openChecked(source, options);
+  const staged: StagedArchive = {
+    manifest: checked.manifest,
+    conversations: [],
+    memories: [],
+    daySummaries: [],
+    embeddings: [],
+  };
+  const census = new Census();
+  try {
+    await scan(checked, 'validate', options, (r) => {
+      census.observe(r);
+      (staged[r.key] as unknown[]).push(r.record);
+    });
+  } finally {
+    checked.zip.close();
+  }
+  census.check(checked.manifest);
   return staged;
 }
 
-function checkCounts(s: StagedArchive): void {
-  const c = s.manifest.counts;
-  const actual = {
-    conversations: s.conversations.length,
-    segments: s.conversations.reduce((n, x) => n + x.segments.length, 0),
-    actionItems: s.conversations.reduce((n, x) => n + x.actionItems.length, 0),
-    events: s.conversations.reduce((n, x) => n + x.events.length, 0),
-    memories: s.memories.length,
-    memoryVersions: s.memories.reduce((n, x) => n + x.versions.length, 0),
-    daySummaries: s.daySummaries.length,
-    embeddings: s.embeddings.length,
-  };
-  for (const [k, v] of Object.entries(actual)) {
-    if (c[k as keyof typeof c] !== v) {
-      throw new ArchiveError(
-        'ENTRY_MISMATCH',
-        `the manifest counts ${c[k as keyof typeof c]} ${k}, the archive holds ${v}`,
-      );
-    }
+export interface VerifiedArchive {
+  manifest: Manifest;
+  /**
+   * Streams the records again, in archive order (the bytes are re-hashed, so an archive changed on
+   * disk since it was verified fails here; zod runs again unless the first pass found it changes
+   * nothing in that entry).
+   */
+  replay(onRecord: (r: ArchiveRecord) => void): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The first pass of an import: every check there is, with memory bounded by the ids it must compare
+ * (records are not kept). The zip stays open (decrypted in memory, if it was encrypted) so the
+ * second pass, `replay`, reads the same bytes without decrypting again.
+ */
+export async function verifyArchive(source: ArchiveSource, options: ReadOptions): Promise<VerifiedArchive> {
+  const checked = await openChecked(source, options);
+  const verbatim = new Set<number>();
+  try {
+    const census = new Census();
+    await scan(checked, 'validate', options, (r) => census.observe(r), { found: verbatim });
+    census.check(checked.manifest);
+  } catch (err) {
+    checked.zip.close();
+    throw err;
   }
-  const unique = (what: string, ids: (string | null)[]) => {
-    const seen = new Set<string>();
-    for (const id of ids) {
-      if (id === null) continue;
-      if (seen.has(id)) throw new ArchiveError('DUPLICATE_RECORD', `${what} ${id} appears twice`);
-      seen.add(id);
-    }
+  return {
+    manifest: checked.manifest,
+    replay: (onRecord) => scan(checked, 'apply', options, onRecord, { known: verbatim }),
+    close: () => checked.zip.close(),
   };
-  unique(
-    'conversation',
-    s.conversations.map((x) => x.id),
-  );
-  unique(
-    'memory',
-    s.memories.map((x) => x.id),
-  );
-  unique(
-    'memory remote id',
-    s.memories.map((x) => x.remoteId),
-  );
-  unique(
-    'action item remote id',
-    s.conversations.flatMap((x) => x.actionItems.map((a) => a.remoteId)),
-  );
-  unique(
-    'embedding',
-    s.embeddings.map((e) => `${e.kind}:${e.itemId}:${e.segmentIdx ?? ''}:${e.model}`),
-  );
 }

@@ -227,19 +227,21 @@ export function conversationPage(
   if (rows.length === 0) return { records: [], last: afterPk };
   const lo = rows[0]!.pk;
   const hi = rows.at(-1)!.pk;
+  // Ordered by conversation pk first: that is the order the join walks (pk range, then each
+  // conversation's rows by index), so SQLite needs no sort; ordering by conversation_id text did.
   const children = <T extends { conversation_id: string }>(sql: string) =>
     groupBy(stmt(db, sql).all(lo, hi) as T[], (r) => r.conversation_id);
   const segments = children<SegmentRow>(
     `SELECT g.* FROM transcript_segments g JOIN conversations c ON c.id = g.conversation_id
-     WHERE c.pk BETWEEN ? AND ? ORDER BY g.conversation_id, g.idx`,
+     WHERE c.pk BETWEEN ? AND ? ORDER BY c.pk, g.idx`,
   );
   const actions = children<ActionItemRow>(
     `SELECT a.* FROM action_items a JOIN conversations c ON c.id = a.conversation_id
-     WHERE c.pk BETWEEN ? AND ? ORDER BY a.pk`,
+     WHERE c.pk BETWEEN ? AND ? ORDER BY c.pk, a.pk`,
   );
   const events = children<EventRow>(
     `SELECT e.* FROM events e JOIN conversations c ON c.id = e.conversation_id
-     WHERE c.pk BETWEEN ? AND ? ORDER BY e.pk`,
+     WHERE c.pk BETWEEN ? AND ? ORDER BY c.pk, e.pk`,
   );
   return {
     records: rows.map((c) =>
