@@ -93,6 +93,16 @@ export const ConversationDetail = ConversationSummary.extend({
   segments: z.array(Segment),
   actionItems: z.array(ActionItem),
   events: z.array(CalendarEvent),
+  /** Where it happened, as OMI reported it (an address, coordinates, or both). */
+  location: z
+    .object({ address: z.string().nullable(), latitude: z.number().nullable(), longitude: z.number().nullable() })
+    .nullable(),
+  /** What OMI apps produced from it (`apps_results` in the payload). */
+  appResults: z.array(z.object({ appId: z.string().nullable(), content: z.string() })),
+  /** The payload as received, pretty-printed; read-only (payloads carry no secrets). */
+  raw: z.string().nullable(),
+  /** Memories extracted from it (not trashed). */
+  memories: z.array(z.object({ id: z.string(), content: z.string(), category: z.string() })),
 });
 export type ConversationDetail = z.infer<typeof ConversationDetail>;
 
@@ -107,6 +117,30 @@ export const Stats = z.object({
   embeddings: z.number().int(),
 });
 export type Stats = z.infer<typeof Stats>;
+
+/** One point of the debug page's charts (core/metrics.ts). */
+export const MetricsSample = z.object({
+  at: z.string(),
+  /** Webhook deliveries ingested since the previous sample. */
+  deliveries: z.number().int(),
+  ingestP50Ms: z.number().nullable(),
+  ingestP99Ms: z.number().nullable(),
+  /** Pending and leased outbox jobs by kind. */
+  outbox: z.record(z.string(), z.number().int()),
+  embeddingBacklog: z.number().int(),
+  segmentBacklog: z.number().int(),
+});
+export type MetricsSample = z.infer<typeof MetricsSample>;
+
+/** What "send test delivery" saw (core/webhook-test.ts); never carries the webhook secret. */
+export const WebhookTestResult = z.object({
+  ok: z.boolean(),
+  status: z.number().int().nullable(),
+  ms: z.number(),
+  inboxId: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type WebhookTestResult = z.infer<typeof WebhookTestResult>;
 
 export const Page = z.object({
   limit: z.number().int().min(1).max(1000).default(50),
@@ -356,3 +390,39 @@ export const SearchResponse = z.object({
   items: z.array(SearchHit),
 });
 export type SearchResponse = z.infer<typeof SearchResponse>;
+
+/** The background embedding relay of a profile (src/main/search/relay.ts), for the debug page. */
+export const EmbeddingStatus = z.object({
+  /** The provider the settings choose, or null (none, or Gemini without a key). */
+  provider: z.enum(['gemini', 'ollama']).nullable(),
+  /** The model key new vectors are made with (`name:model@dims`). */
+  model: z.string().nullable(),
+  /** The relay runs in the background for this profile (serve, the app). */
+  scheduled: z.boolean(),
+  /** A pass is in progress. */
+  running: z.boolean(),
+  breaker: z.enum(['closed', 'open', 'half-open', 'isolated']),
+  /** Embed jobs not done yet (pending or leased), and jobs given up on after their last attempt. */
+  backlog: z.number().int(),
+  deadLetters: z.number().int(),
+  /** When the next job becomes due, or when an open breaker lets its probe through. */
+  nextAttemptAt: z.string().nullable(),
+  /** Sent to the provider today (UTC), and the daily character budget when one is set. */
+  today: z.object({ calls: z.number().int(), characters: z.number().int() }),
+  budget: z.object({ dailyCharacters: z.number().int(), remaining: z.number().int() }).nullable(),
+  /** Why the relay is not sending right now, if it is not. */
+  paused: z.enum(['budget', 'breaker', 'rate-limited', 'credentials', 'no-provider']).nullable(),
+  progress: z.object({
+    /** Items embedded since the relay started for this profile. */
+    embedded: z.number().int(),
+    /** Vectors stored for the current model. */
+    vectors: z.number().int(),
+    /** A sweep for items without a current vector is under way. */
+    sweeping: z.boolean(),
+    lastSweepAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+    lastSuccessAt: z.string().nullable(),
+  }),
+  lastError: z.string().nullable(),
+});
+export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>;

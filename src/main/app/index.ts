@@ -129,6 +129,7 @@ async function start(): Promise<void> {
       now: () => new Date(),
       logger: logs.logger,
     });
+    core.setListenerPort(listener.port);
     showState({ kind: 'listening', url: listener.url });
   } catch (err) {
     log.warn({ err, port }, 'webhook listener did not start');
@@ -138,7 +139,10 @@ async function start(): Promise<void> {
   // An unlocked profile syncs with OMI (when it has an API key) and is backed up when due; locking
   // stops its sync (the core does that) and the scheduler skips it.
   core.on('profiles.changed', ({ profileId, locked }) => {
-    if (!locked) core.sync.start(profileId);
+    if (locked) return;
+    core.sync.start(profileId);
+    // Background embedding through the outbox; the core stops it with the lock.
+    core.search.relay.start(profileId);
   });
   const backups = core.archive.startScheduler({
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
@@ -161,8 +165,8 @@ async function start(): Promise<void> {
     event.preventDefault();
     log.info('quitting');
     void (async () => {
-      backups.stop();
-      await Promise.allSettled([listener?.close(), tracked.drain()]);
+      // A backup in progress finishes too, before the vault closes.
+      await Promise.allSettled([backups.stop(), listener?.close(), tracked.drain()]);
       try {
         core.close();
       } catch (err) {

@@ -13,6 +13,7 @@ import {
   type EventPayload,
 } from '../../shared/ipc/contract';
 import type { Result } from '../../shared/result';
+import * as actionItems from '../db/repos/action-items';
 import * as conversations from '../db/repos/conversations';
 import * as memories from '../db/repos/memories';
 import { readSetting, secretValues, writeSetting } from '../db/repos/settings';
@@ -24,12 +25,33 @@ import type { WriteContext } from '../db/repos/audit';
 import { AppError, toErrorInfo } from '../errors';
 import { createVault, WEBHOOK_SECRET_KEY, type Session } from '../profiles/vault';
 import { createArchiveService } from '../archive';
-import { createSyncService, enqueueMemorySync, listConflicts, resolveConflict, type SyncPorts } from '../sync';
+import {
+  createSyncService,
+  enqueueActionItemSync,
+  enqueueMemorySync,
+  listConflicts,
+  resolveConflict,
+  type SyncPorts,
+} from '../sync';
 import type { Memory } from '../../shared/models';
 import { createSearchService } from '../search/service';
+import { enqueueEmbedding } from '../search/jobs';
+import type { RelayPorts } from '../search/relay';
+import { segmentIndexer } from '../search/segment-index';
 import { runDoctor } from './doctor';
 import type { CoreDeps } from './ports';
-import { DEFAULT_WEBHOOK_PORT, parseSettingValue, PUBLIC_MIRRORS, settingDefinition } from './profile-settings';
+import {
+  DEFAULT_WEBHOOK_PORT,
+  parseSettingValue,
+  PROFILE_SETTINGS,
+  PUBLIC_MIRRORS,
+  settingDefinition,
+} from './profile-settings';
+import { emptyTrash } from '../profiles/trash';
+import { logFilePath, tailLog } from '../logging/tail';
+import type { Fetch } from '../sync/client';
+import { createMetrics } from './metrics';
+import { sendTestDelivery } from './webhook-test';
 
 export type { CoreDeps } from './ports';
 
@@ -40,7 +62,7 @@ export type Handlers = {
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
 /** `sync` overrides the OMI sync service's ports and tunables (tests, benchmarks). */
-export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
+export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embedding?: Partial<RelayPorts> }) {
   const log = deps.logger.child({ module: 'core' });
   const vault = createVault({
     dataDir: deps.dataDir,
@@ -68,18 +90,42 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
   });
 
   /** A local memory change and its OMI push job commit in one transaction. */
+  /** A local action item change and its OMI push job commit in one transaction, like memories. */
+  function withItemSync(
+    profileId: string,
+    reason: string,
+    change: (d: ReturnType<typeof db>) => { item: actionItems.ActionItemRow; pushPk: number },
+  ) {
+    const d = db(profileId);
+    const { item } = d.transaction(() => {
+      const changed = change(d);
+      enqueueActionItemSync(d, changed.pushPk, reason, deps.clock.now().toISOString());
+      return changed;
+    })();
+    sync.kick(profileId);
+    return { id: item.pk, description: item.description, completed: item.completed, dueAt: item.dueAt };
+  }
+
   function withSync(profileId: string, reason: string, change: (d: ReturnType<typeof db>) => Memory): Memory {
     const d = db(profileId);
     const memory = d.transaction(() => {
       const m = change(d);
       enqueueMemorySync(d, m.id, reason, deps.clock.now().toISOString());
+      // Its vector is refreshed in the background; a trashed memory needs none.
+      if (!m.deletedAt) enqueueEmbedding(d, [{ kind: 'memory', id: m.id }], deps.clock.now());
       return m;
     })();
     sync.kick(profileId);
+    search.relay.kick(profileId);
     return memory;
   }
 
-  const search = createSearchService({ db, now: () => deps.clock.now() });
+  const search = createSearchService({
+    db,
+    now: () => deps.clock.now(),
+    logger: deps.logger,
+    relay: deps.embedding,
+  });
 
   const webhook = createWebhookService({
     dataDir: deps.dataDir,
@@ -89,6 +135,8 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     redactor: deps.redactor,
     onIngested(profileId, outcome, kind) {
       sync.noteWebhook(profileId);
+      // A delivery may have queued embedding work: a running relay picks it up now.
+      search.relay.kick(profileId);
       emit('inbox.delivery', { profileId, id: outcome.inboxId, kind, status: outcome.status });
       if (outcome.newSegments.length > 0) {
         emit('transcript.live', {
@@ -109,6 +157,16 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     },
   });
 
+  // The debug page's charts: one sample per unlocked profile every 10 s, the last hour kept.
+  const metrics = createMetrics({
+    now: () => deps.clock.now(),
+    open: (profileId) => (vault.isUnlocked(profileId) ? db(profileId) : undefined),
+  });
+  /** Outgoing HTTP for "send test delivery": the same injected port the OMI sync uses. */
+  const fetchPort: Fetch = deps.sync?.fetch ?? ((input, init) => fetch(input, init));
+  /** The port the host's webhook listener actually listens on (it may differ from the setting). */
+  let listenerPort: number | null = null;
+
   const archive = createArchiveService({
     vault,
     now: () => deps.clock.now(),
@@ -118,10 +176,55 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     ageWorkFactor: deps.scryptParams ? Math.round(Math.log2(deps.scryptParams.N)) : undefined,
   });
 
-  /** Every unlock learns the profile's secrets for the log scrubber and ingests the locked spool. */
+  /**
+   * Every unlock learns the profile's secrets for the log scrubber, ingests the locked spool and
+   * starts indexing transcript segments that were written without being indexed yet.
+   */
   async function afterUnlock(session: Session): Promise<void> {
     for (const s of secretValues(session.db)) deps.redactor.add(s);
     await webhook.drainSpool(session.profile.id);
+    segmentIndexer(session.db).kick();
+    // The charts' first point; taken in the background so an unlock does not wait for it.
+    void metrics.track(session.profile.id, session.db);
+    metrics.start();
+  }
+
+  /** Secret values are never returned, only whether they are set. */
+  function getSetting(profileRef: string, key: string) {
+    const def = settingDefinition(key);
+    const value = readSetting(vault.session(profileRef).db, key);
+    return { key, secret: def.secret, set: value !== undefined, value: def.secret ? null : (value ?? null) };
+  }
+
+  function setSetting(profileRef: string, key: string, text: string, actor: string): void {
+    const def = settingDefinition(key);
+    if (def.secret) deps.redactor.add(text);
+    const value = parseSettingValue(key, text);
+    writeSetting(vault.session(profileRef).db, key, value, def.secret, ctx(actor));
+    // The webhook listener must route, check the uid and the Host of deliveries while the
+    // profile is locked, so these few non-secret values are mirrored into profile.json.
+    const mirror = PUBLIC_MIRRORS[key];
+    if (mirror) {
+      vault.updateProfile(profileRef, (p) => mirror(p, value));
+      webhook.invalidate();
+    }
+    log.info({ key }, 'setting changed');
+    // A new provider, model, key or budget: a running embedding relay looks again now.
+    if (/^(embedding|gemini|ollama)\./.test(key)) search.relay.kick(vault.session(profileRef).profile.id);
+  }
+
+  /** The base URL OMI should call: http://127.0.0.1:<port>/omi/<secret> (kinds are appended). */
+  function webhookUrl(profileRef: string): string {
+    const d = vault.session(profileRef).db;
+    const secret = readSetting(d, WEBHOOK_SECRET_KEY);
+    if (typeof secret !== 'string') throw new AppError('INTERNAL', 'this profile has no webhook secret');
+    const port = listenerPort ?? readSetting(d, 'webhook.port');
+    return `http://127.0.0.1:${typeof port === 'number' ? port : DEFAULT_WEBHOOK_PORT}/omi/${secret}`;
+  }
+
+  async function doctor(profileRef: string) {
+    const backend = deps.keyStore && (await deps.keyStore.isAvailable()) ? await deps.keyStore.backend() : null;
+    return runDoctor(vault.session(profileRef), backend);
   }
 
   const handlers: Handlers = {
@@ -141,10 +244,54 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     'profiles.lock': ({ profileId }) => {
       // Sync stops with the lock; a pass in flight fails on the closed vault and loses nothing.
       void sync.forget(profileId);
+      void search.relay.forget(profileId);
       const summary = vault.lock(profileId);
+      metrics.forget(summary.id);
       emit('profiles.changed', { profileId: summary.id, locked: true });
       return summary;
     },
+    'profiles.setPassphrase': ({ profileId, credential, newPassphrase }) =>
+      vault.setPassphrase(profileId, credential, newPassphrase),
+    'profiles.delete': async ({ profileId, confirmName }) => {
+      const { id, name } = vault.find(profileId);
+      // A mistyped name changes nothing, not even the schedulers (vault.remove checks it again).
+      if (confirmName.trim() !== name) {
+        throw new AppError('BAD_INPUT', `type the profile's name, "${name}", to delete it`);
+      }
+      // Its sync scheduler stops first; the listener stops routing to it once the folder is gone.
+      await sync.forget(id);
+      await search.relay.forget(id);
+      const deleted = vault.remove(id, confirmName);
+      metrics.forget(id);
+      webhook.invalidate();
+      emit('profiles.changed', { profileId: deleted, locked: true });
+      return { deleted };
+    },
+    'trash.empty': ({ profileId }, actor) => emptyTrash(db(profileId), ctx(actor)),
+    'settings.list': ({ profileId }) => Object.keys(PROFILE_SETTINGS).map((key) => getSetting(profileId, key)),
+    'settings.set': ({ profileId, key, value }, actor) => {
+      setSetting(profileId, key, value, actor);
+      return getSetting(profileId, key);
+    },
+    'webhook.url': ({ profileId }) => ({ url: webhookUrl(profileId) }),
+    'webhook.rotate': ({ profileId }) => {
+      vault.rotateWebhookSecret(profileId);
+      webhook.invalidate();
+      return { url: webhookUrl(profileId) };
+    },
+    'webhook.test': ({ profileId, via }) => {
+      const localBase = webhookUrl(profileId);
+      return sendTestDelivery({
+        db: db(profileId),
+        localBase,
+        secret: new URL(localBase).pathname.split('/').at(-1)!,
+        via,
+        fetch: fetchPort,
+        now: () => deps.clock.now(),
+      });
+    },
+    'doctor.run': ({ profileId }) => doctor(profileId),
+    'logs.tail': (q) => tailLog(logFilePath(deps.dataDir), q),
 
     'memories.list': ({ profileId, ...q }) => memories.listMemories(db(profileId), q),
     'memories.get': ({ profileId, id }) => {
@@ -164,8 +311,22 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
 
     'conversations.list': ({ profileId, ...q }) => conversations.listConversations(db(profileId), q),
     'conversations.get': ({ profileId, id }) => conversations.getConversation(db(profileId), id),
+    'actionItems.update': ({ profileId, id, ...patch }, actor) =>
+      withItemSync(profileId, 'update', (d) => actionItems.updateActionItem(d, id, patch, ctx(actor))),
+    'actionItems.delete': ({ profileId, id }, actor) =>
+      withItemSync(profileId, 'delete', (d) => actionItems.deleteActionItem(d, id, ctx(actor))),
+    'browse.facets': ({ profileId }) => {
+      const d = db(profileId);
+      return { tags: memories.listTagNames(d), ...conversations.conversationFacets(d) };
+    },
 
     'stats.get': ({ profileId }) => stats(db(profileId)),
+    'metrics.series': async ({ profileId }) => {
+      const session = vault.session(profileId);
+      await metrics.track(session.profile.id, session.db);
+      metrics.start();
+      return metrics.series(session.profile.id);
+    },
 
     'inbox.list': ({ profileId, ...q }) => listInbox(db(profileId), q),
     'inbox.get': ({ profileId, id }) => webhook.show(profileId, id),
@@ -195,6 +356,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
     },
 
     'search.query': ({ profileId, ...args }) => search.query(profileId, args),
+    'embedding.status': ({ profileId }) => search.relay.status(profileId),
   };
 
   /** Validates, dispatches and wraps: the single entry point for every transport. Never throws. */
@@ -253,35 +415,21 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
 
     settings: {
       /** Secret values are never returned, only whether they are set. */
-      get(profileRef: string, key: string): { key: string; secret: boolean; set: boolean; value: unknown } {
-        const def = settingDefinition(key);
-        const value = readSetting(vault.session(profileRef).db, key);
-        return { key, secret: def.secret, set: value !== undefined, value: def.secret ? null : (value ?? null) };
-      },
-      set(profileRef: string, key: string, text: string, actor: string): void {
-        const def = settingDefinition(key);
-        if (def.secret) deps.redactor.add(text);
-        const value = parseSettingValue(key, text);
-        writeSetting(vault.session(profileRef).db, key, value, def.secret, ctx(actor));
-        // The webhook listener must route, check the uid and the Host of deliveries while the
-        // profile is locked, so these few non-secret values are mirrored into profile.json.
-        const mirror = PUBLIC_MIRRORS[key];
-        if (mirror) {
-          vault.updateProfile(profileRef, (p) => mirror(p, value));
-          webhook.invalidate();
-        }
-        log.info({ key }, 'setting changed');
-      },
+      get: (profileRef: string, key: string): { key: string; secret: boolean; set: boolean; value: unknown } =>
+        getSetting(profileRef, key),
+      set: (profileRef: string, key: string, text: string, actor: string): void =>
+        setSetting(profileRef, key, text, actor),
     },
 
     /** The base URL OMI should call: http://127.0.0.1:<port>/omi/<secret> (kinds are appended). */
-    webhookUrl(profileRef: string): string {
-      const d = vault.session(profileRef).db;
-      const secret = readSetting(d, WEBHOOK_SECRET_KEY);
-      if (typeof secret !== 'string') throw new AppError('INTERNAL', 'this profile has no webhook secret');
-      const port = readSetting(d, 'webhook.port');
-      return `http://127.0.0.1:${typeof port === 'number' ? port : DEFAULT_WEBHOOK_PORT}/omi/${secret}`;
+    webhookUrl,
+
+    /** Hosts report the port their webhook listener listens on (null once it stops). */
+    setListenerPort(port: number | null): void {
+      listenerPort = port;
     },
+
+    metrics,
 
     /** Removes a trashed memory for good. Not an IPC channel: hosts ask the user first. */
     purgeMemory(profileRef: string, id: string, actor: string): void {
@@ -294,13 +442,12 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts> }) {
       return this.webhookUrl(profileRef);
     },
 
-    async doctor(profileRef: string) {
-      const backend = deps.keyStore && (await deps.keyStore.isAvailable()) ? await deps.keyStore.backend() : null;
-      return runDoctor(vault.session(profileRef), backend);
-    },
+    doctor,
 
     close(): void {
+      metrics.stop();
       sync.halt();
+      search.relay.halt();
       vault.closeAll();
       listeners.clear();
     },

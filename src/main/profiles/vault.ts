@@ -2,7 +2,7 @@
 // database connection. Locking closes the connection and forgets the key. Profiles share nothing:
 // separate folders, files, master keys and wraps.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { ulid } from 'ulid';
@@ -22,7 +22,7 @@ import {
   wrapWithRecoveryKey,
   type KeyStore,
 } from './keys';
-import { databasePath, profileDir, readProfiles, writeProfileFile, type ProfileFile } from './registry';
+import { databasePath, profileDir, profilesRoot, readProfiles, writeProfileFile, type ProfileFile } from './registry';
 import { CIPHER } from '../db/open';
 import { writeSetting } from '../db/repos/settings';
 
@@ -37,6 +37,11 @@ export interface Session {
   profile: ProfileFile;
   dir: string;
   db: Db;
+  /**
+   * The raw database key, kept while unlocked so a worker thread can open its own connection to this
+   * vault (an archive import's apply transaction runs off the main thread). Zeroed on lock.
+   */
+  dbKey: Buffer;
 }
 
 export type Protection = { kind: 'passphrase'; passphrase: string } | { kind: 'keychain' };
@@ -74,8 +79,9 @@ export function createVault(deps: VaultDeps) {
     const dir = profileDir(deps.dataDir, profile.id);
     deps.redactor.add(masterKey);
     const db = openDatabase(databasePath(dir), masterKey, { snapshotDir: join(dir, 'backups'), now: deps.now });
+    const dbKey = Buffer.from(masterKey);
     masterKey.fill(0);
-    const session = { profile, dir, db };
+    const session = { profile, dir, db, dbKey };
     sessions.set(profile.id, session);
     return session;
   }
@@ -200,6 +206,7 @@ export function createVault(deps: VaultDeps) {
       const session = sessions.get(profile.id);
       if (session) {
         session.db.close();
+        session.dbKey.fill(0);
         sessions.delete(profile.id);
         log.info({ profileId: profile.id }, 'profile locked');
       }
@@ -232,15 +239,43 @@ export function createVault(deps: VaultDeps) {
         };
         // Prove the unwrapped key really opens this database before replacing anything.
         if (!sessions.has(profile.id)) {
-          openSession(profile, Buffer.from(masterKey)).db.close();
+          const probe = openSession(profile, Buffer.from(masterKey));
+          probe.db.close();
+          probe.dbKey.fill(0);
           sessions.delete(profile.id);
         }
         writeProfileFile(profileDir(deps.dataDir, profile.id), updated);
+        const open = sessions.get(profile.id);
+        if (open) open.profile = updated;
         log.info({ profileId: profile.id, via: credential.kind }, 'passphrase set');
         return summary(updated);
       } finally {
         masterKey.fill(0);
       }
+    },
+
+    /**
+     * Deletes a profile and every file it has, locked or unlocked. The caller must type the profile's
+     * name again. The folder is first renamed out of the registry (one atomic step: from then on it is
+     * not a profile, even if the removal below is interrupted), then removed.
+     */
+    remove(ref: string, confirmName: string): string {
+      const profile = find(ref);
+      if (confirmName.trim() !== profile.name) {
+        throw new AppError('BAD_INPUT', `type the profile's name, "${profile.name}", to delete it`);
+      }
+      const session = sessions.get(profile.id);
+      if (session) {
+        session.db.close();
+        session.dbKey.fill(0);
+        sessions.delete(profile.id);
+      }
+      const dir = profileDir(deps.dataDir, profile.id);
+      const doomed = join(profilesRoot(deps.dataDir), `.deleted-${profile.id}-${Date.now()}`);
+      renameSync(dir, doomed);
+      rmSync(doomed, { recursive: true, force: true });
+      log.info({ profileId: profile.id }, 'profile deleted');
+      return profile.id;
     },
 
     /** Rewrites the non-secret profile.json of an unlocked profile. */
@@ -270,7 +305,10 @@ export function createVault(deps: VaultDeps) {
     },
 
     closeAll(): void {
-      for (const s of sessions.values()) s.db.close();
+      for (const s of sessions.values()) {
+        s.db.close();
+        s.dbKey.fill(0);
+      }
       sessions.clear();
     },
   };

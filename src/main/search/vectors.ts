@@ -27,7 +27,7 @@ interface Rotation {
 const rotations = new Map<number, Rotation>();
 
 /** mulberry32, seeded: the rotation must be the same in every process and every release. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -42,6 +42,8 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
     now: () => new Date(),
     logger: options.logger,
   });
+  // With --webhook-port (0 or another port) the URL the UI shows must be the one listening.
+  core.setListenerPort(listener.port);
   let ui: UiServer | null = null;
   if (options.uiPort !== undefined) {
     if (!options.rendererDir) throw new Error('the browser UI needs the built renderer folder');
@@ -54,11 +56,14 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
       });
     } catch (err) {
       await listener.close();
+      core.setListenerPort(null);
       throw err;
     }
   }
   // Sync starts last: a pass at start, then on its schedule; close() stops it before the listener.
   if (options.sync) core.sync.start(profileId);
+  // Background embedding through the outbox (idle while the profile has no embedding provider).
+  core.search.relay.start(profileId);
   // Automatic encrypted backups of this profile, when due (backup.intervalHours, default daily).
   const backups = core.archive.startScheduler({
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
@@ -72,9 +77,11 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
     uiUrl: ui?.pageUrl ?? null,
     ui,
     close: async () => {
-      backups.stop();
+      await backups.stop();
       if (options.sync) await core.sync.stop(profileId);
+      await core.search.relay.stop(profileId);
       await Promise.all([listener.close(), ui?.close()]);
+      core.setListenerPort(null);
     },
   };
 }

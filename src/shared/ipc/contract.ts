@@ -4,6 +4,7 @@
 // following the compiler.
 import { z } from 'zod';
 import {
+  ActionItem,
   ArchiveFilter,
   ArchivePreview,
   ArchiveProgress,
@@ -19,23 +20,28 @@ import {
   Id,
   Memory,
   MemoryCategory,
+  MetricsSample,
   MemoryVersion,
   Page,
   ProfileSummary,
   SearchFilters,
   SearchMode,
   SearchResponse,
+  EmbeddingStatus,
   Stats,
   SyncConflict,
   SyncDeadLetter,
   SyncPassReport,
   SyncStatus,
   Visibility,
+  WebhookTestResult,
 } from '../models';
 
 const ProfileRef = z.object({ profileId: Id });
 const Tags = z.array(z.string().trim().min(1).max(64)).max(64);
 const Content = z.string().trim().min(1).max(10_000);
+/** Inclusive ISO timestamps on a list's time (a memory's creation, a conversation's start). */
+const ListRange = z.object({ from: z.iso.datetime().optional(), to: z.iso.datetime().optional() });
 
 export const Credential = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('passphrase'), passphrase: z.string().min(1).max(1024) }),
@@ -62,11 +68,81 @@ export const contract = {
     output: ProfileSummary,
   },
   'profiles.lock': { input: ProfileRef, output: ProfileSummary },
+  // Sets a new passphrase after proving the caller can open the vault: with the current passphrase
+  // (change) or the recovery key (recover a forgotten passphrase). The vault's key does not change.
+  'profiles.setPassphrase': {
+    input: ProfileRef.extend({ credential: Credential, newPassphrase: z.string().min(8).max(1024) }),
+    output: ProfileSummary,
+  },
+  // Removes the profile's folder (database, spool, backups) for good; the name must be typed again.
+  'profiles.delete': {
+    input: ProfileRef.extend({ confirmName: z.string().min(1).max(100) }),
+    output: z.object({ deleted: Id }),
+  },
+  // Purges every trashed memory and conversation (audited); hosts ask the user first.
+  'trash.empty': {
+    input: ProfileRef,
+    output: z.object({ memories: z.number().int(), conversations: z.number().int() }),
+  },
+  // Per-profile settings (src/main/core/profile-settings.ts): secrets are write-only, reported as set or not.
+  'settings.list': {
+    input: ProfileRef,
+    output: z.array(
+      z.object({ key: z.string(), secret: z.boolean(), set: z.boolean(), value: z.unknown().nullable() }),
+    ),
+  },
+  'settings.set': {
+    input: ProfileRef.extend({ key: z.string().min(1).max(100), value: z.string().max(4000) }),
+    output: z.object({ key: z.string(), secret: z.boolean(), set: z.boolean(), value: z.unknown().nullable() }),
+  },
+  // The base URL OMI calls; rotating the secret makes the old URL stop working at once.
+  'webhook.url': { input: ProfileRef, output: z.object({ url: z.string() }) },
+  'webhook.rotate': { input: ProfileRef, output: z.object({ url: z.string() }) },
+  // Posts a labelled realtime-transcript delivery to the profile's own webhook URL, through the
+  // running listener on loopback or through the user's tunnel host, and reports what came back.
+  'webhook.test': {
+    input: ProfileRef.extend({ via: z.enum(['local', 'tunnel']) }),
+    output: WebhookTestResult,
+  },
+  // The newest lines of the app's log (already scrubbed of secrets), for the debug page's viewer.
+  'logs.tail': {
+    input: z.object({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional(),
+      text: z.string().max(200).optional(),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+    output: z.array(
+      z.object({
+        time: z.string(),
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+        module: z.string().nullable(),
+        msg: z.string(),
+        detail: z.string(),
+      }),
+    ),
+  },
+  'doctor.run': {
+    input: ProfileRef,
+    output: z.object({
+      profileId: Id,
+      healthy: z.boolean(),
+      checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+    }),
+  },
 
   'memories.list': {
     input: ProfileRef.extend({
       trash: z.boolean().default(false),
       tag: z.string().optional(),
+      ...ListRange.shape,
+      /** Memories carrying every one of these tags. */
+      tags: z.array(z.string().trim().min(1).max(64)).max(32).optional(),
+      categories: z.array(MemoryCategory).max(8).optional(),
+      /** Where the memory came from (its origin). */
+      sources: z
+        .array(z.enum(['webhook', 'sync', 'import', 'local']))
+        .max(8)
+        .optional(),
       ...Page.shape,
     }),
     output: z.object({ items: z.array(Memory), total: z.number().int() }),
@@ -98,12 +174,41 @@ export const contract = {
   'memories.restore': { input: ProfileRef.extend({ id: Id }), output: Memory },
 
   'conversations.list': {
-    input: ProfileRef.extend({ trash: z.boolean().default(false), ...Page.shape }),
+    input: ProfileRef.extend({
+      trash: z.boolean().default(false),
+      ...ListRange.shape,
+      categories: z.array(z.string().min(1).max(64)).max(32).optional(),
+      /** The device or app that recorded it (OMI's `source`). */
+      sources: z.array(z.string().min(1).max(64)).max(32).optional(),
+      starred: z.boolean().optional(),
+      ...Page.shape,
+    }),
     output: z.object({ items: z.array(ConversationSummary), total: z.number().int() }),
   },
   'conversations.get': { input: ProfileRef.extend({ id: Id }), output: ConversationDetail },
+  // A conversation's action item (id from conversations.get): tick it off, reword it, or trash it. The
+  // change is queued for OMI in the same transaction (src/main/sync/push-action-items.ts).
+  'actionItems.update': {
+    input: ProfileRef.extend({
+      id: z.number().int().positive(),
+      completed: z.boolean().optional(),
+      description: z.string().trim().min(1).max(2_000).optional(),
+    }),
+    output: ActionItem,
+  },
+  'actionItems.delete': { input: ProfileRef.extend({ id: z.number().int().positive() }), output: ActionItem },
+  /** The values the browse filters offer: tag names, conversation categories and sources in use. */
+  'browse.facets': {
+    input: ProfileRef,
+    output: z.object({ tags: z.array(z.string()), categories: z.array(z.string()), sources: z.array(z.string()) }),
+  },
 
   'stats.get': { input: ProfileRef, output: Stats },
+  // The debug page's charts: ingest latency and queue depths, one sample per interval, oldest first.
+  'metrics.series': {
+    input: ProfileRef,
+    output: z.object({ intervalMs: z.number().int(), samples: z.array(MetricsSample) }),
+  },
 
   'inbox.list': {
     input: ProfileRef.extend({
@@ -210,6 +315,8 @@ export const contract = {
     }),
     output: SearchResponse,
   },
+  // The background embedding relay: queue backlog, dead letters, breaker, usage vs budget, progress.
+  'embedding.status': { input: ProfileRef, output: EmbeddingStatus },
 } as const;
 
 export type Contract = typeof contract;

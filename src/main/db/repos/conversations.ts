@@ -124,6 +124,8 @@ interface SummaryRow {
   deleted_at: string | null;
   language: string | null;
   status: string | null;
+  geolocation?: string | null;
+  raw?: string | null;
 }
 
 function toSummary(r: SummaryRow): ConversationSummary {
@@ -143,19 +145,63 @@ function toSummary(r: SummaryRow): ConversationSummary {
   };
 }
 
-export function listConversations(
-  db: Db,
-  q: { trash: boolean; limit: number; offset: number },
-): { items: ConversationSummary[]; total: number } {
+export interface ConversationQuery {
+  trash: boolean;
+  /** Inclusive ISO timestamps on the conversation's start (its creation when it has none). */
+  from?: string;
+  to?: string;
+  categories?: string[];
+  sources?: string[];
+  starred?: boolean;
+  limit: number;
+  offset: number;
+}
+
+// One statement for every combination of filters (an absent filter binds NULL), so it is prepared once.
+const CONVERSATION_FILTER = `WHERE (deleted_at IS NOT NULL) = ?
+  AND (? IS NULL OR coalesce(started_at, created_at) >= ?)
+  AND (? IS NULL OR coalesce(started_at, created_at) <= ?)
+  AND (? IS NULL OR category IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR source IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR starred = ?)`;
+
+export function listConversations(db: Db, q: ConversationQuery): { items: ConversationSummary[]; total: number } {
+  const list = (values: readonly string[] | undefined) => (values?.length ? JSON.stringify(values) : null);
+  const starred = q.starred === undefined ? null : q.starred ? 1 : 0;
+  const args = [
+    q.trash ? 1 : 0,
+    q.from ?? null,
+    q.from ?? null,
+    q.to ?? null,
+    q.to ?? null,
+    list(q.categories),
+    list(q.categories),
+    list(q.sources),
+    list(q.sources),
+    starred,
+    starred,
+  ];
   const rows = stmt(
     db,
-    `SELECT * FROM conversations WHERE (deleted_at IS NOT NULL) = ?
+    `SELECT * FROM conversations ${CONVERSATION_FILTER}
      ORDER BY coalesce(started_at, created_at) DESC, pk DESC LIMIT ? OFFSET ?`,
-  ).all(q.trash ? 1 : 0, q.limit, q.offset) as SummaryRow[];
-  const { n } = stmt(db, 'SELECT count(*) AS n FROM conversations WHERE (deleted_at IS NOT NULL) = ?').get(
-    q.trash ? 1 : 0,
-  ) as { n: number };
+  ).all(...args, q.limit, q.offset) as SummaryRow[];
+  const { n } = stmt(db, `SELECT count(*) AS n FROM conversations ${CONVERSATION_FILTER}`).get(...args) as {
+    n: number;
+  };
   return { items: rows.map(toSummary), total: n };
+}
+
+/** The values the browse filters offer. */
+export function conversationFacets(db: Db): { categories: string[]; sources: string[] } {
+  const categories = stmt(db, 'SELECT DISTINCT category AS v FROM conversations ORDER BY v').all() as { v: string }[];
+  const sources = stmt(
+    db,
+    'SELECT DISTINCT source AS v FROM conversations WHERE source IS NOT NULL ORDER BY v',
+  ).all() as {
+    v: string;
+  }[];
+  return { categories: categories.map((r) => r.v), sources: sources.map((r) => r.v) };
 }
 
 export function getConversation(db: Db, id: string): ConversationDetail {
@@ -174,6 +220,7 @@ export function getConversation(db: Db, id: string): ConversationDetail {
     db,
     'SELECT pk AS id, title, description, start, duration_minutes AS durationMinutes FROM events WHERE conversation_id = ? ORDER BY pk',
   ).all(id) as ConversationDetail['events'];
+  const raw = parseJson(row.raw);
   return {
     ...toSummary(row),
     language: row.language,
@@ -181,7 +228,48 @@ export function getConversation(db: Db, id: string): ConversationDetail {
     segments: segments.map((g) => ({ ...g, isUser: g.isUser === 1 })),
     actionItems: actionItems.map((a) => ({ ...a, completed: a.completed === 1 })),
     events,
+    location: toLocation(parseJson(row.geolocation)),
+    appResults: toAppResults(raw),
+    raw: raw === undefined ? null : JSON.stringify(raw, null, 2),
+    memories: stmt(
+      db,
+      'SELECT id, content, category FROM memories WHERE conversation_id = ? AND deleted_at IS NULL ORDER BY created_at, pk',
+    ).all(id) as ConversationDetail['memories'],
   };
+}
+
+/** Stored JSON text, or undefined when absent or unreadable (an old row must still open). */
+function parseJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v : null);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function toLocation(geo: unknown): ConversationDetail['location'] {
+  const g = record(geo);
+  if (!g) return null;
+  const location = { address: str(g.address), latitude: num(g.latitude), longitude: num(g.longitude) };
+  return location.address === null && (location.latitude === null || location.longitude === null) ? null : location;
+}
+
+/** OMI names them `apps_results` (`plugins_results` in older payloads); unknown shapes are skipped. */
+function toAppResults(raw: unknown): ConversationDetail['appResults'] {
+  const r = record(raw);
+  const list = r?.apps_results ?? r?.plugins_results;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item) => {
+    const a = record(item);
+    const content = str(a?.content);
+    return content === null ? [] : [{ appId: str(a?.app_id) ?? str(a?.plugin_id), content }];
+  });
 }
 
 export function conversationRevisions(

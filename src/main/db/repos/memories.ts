@@ -222,19 +222,67 @@ export function listVersions(db: Db, id: string): MemoryVersion[] {
 export interface MemoryQuery {
   trash: boolean;
   tag?: string;
+  /** Inclusive ISO timestamps on created_at. */
+  from?: string;
+  to?: string;
+  /** Every one of these tags (case-insensitive). */
+  tags?: string[];
+  categories?: Category[];
+  sources?: Origin[];
   limit: number;
   offset: number;
 }
 
+// One statement for every combination of filters (an absent filter binds NULL), so it is prepared once.
+const MEMORY_FILTER = `WHERE (m.deleted_at IS NOT NULL) = ?
+  AND (? IS NULL OR EXISTS (
+    SELECT 1 FROM memory_tags mt JOIN tags t ON t.pk = mt.tag_pk WHERE mt.memory_id = m.id AND t.name = ?))
+  AND (? IS NULL OR m.created_at >= ?)
+  AND (? IS NULL OR m.created_at <= ?)
+  AND (? IS NULL OR m.category IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR m.origin IN (SELECT value FROM json_each(?)))
+  AND (? IS NULL OR (SELECT count(*) FROM memory_tags mt JOIN tags t ON t.pk = mt.tag_pk
+    WHERE mt.memory_id = m.id AND t.name IN (SELECT value FROM json_each(?))) = json_array_length(?))`;
+
+function memoryFilterArgs(q: MemoryQuery): unknown[] {
+  const list = (values: readonly string[] | undefined) => (values?.length ? JSON.stringify(values) : null);
+  // tags.name is COLLATE NOCASE, so `IN` matches case-insensitively; duplicates would inflate the count.
+  const tags = q.tags?.length ? [...new Map(q.tags.map((t) => [t.toLowerCase(), t])).values()] : undefined;
+  const tagList = list(tags);
+  return [
+    q.trash ? 1 : 0,
+    q.tag ?? null,
+    q.tag ?? null,
+    q.from ?? null,
+    q.from ?? null,
+    q.to ?? null,
+    q.to ?? null,
+    list(q.categories),
+    list(q.categories),
+    list(q.sources),
+    list(q.sources),
+    tagList,
+    tagList,
+    tagList,
+  ];
+}
+
 export function listMemories(db: Db, q: MemoryQuery): { items: Memory[]; total: number } {
-  const where = `WHERE (m.deleted_at IS NOT NULL) = ? AND (? IS NULL OR EXISTS (
-      SELECT 1 FROM memory_tags mt JOIN tags t ON t.pk = mt.tag_pk WHERE mt.memory_id = m.id AND t.name = ?))`;
-  const args = [q.trash ? 1 : 0, q.tag ?? null, q.tag ?? null];
-  const rows = stmt(db, `${SELECT} ${where} ORDER BY m.created_at DESC, m.pk DESC LIMIT ? OFFSET ?`).all(
+  const args = memoryFilterArgs(q);
+  const rows = stmt(db, `${SELECT} ${MEMORY_FILTER} ORDER BY m.created_at DESC, m.pk DESC LIMIT ? OFFSET ?`).all(
     ...args,
     q.limit,
     q.offset,
   ) as Row[];
-  const { n } = stmt(db, `SELECT count(*) AS n FROM memories m ${where}`).get(...args) as { n: number };
+  const { n } = stmt(db, `SELECT count(*) AS n FROM memories m ${MEMORY_FILTER}`).get(...args) as { n: number };
   return { items: rows.map(toMemory), total: n };
+}
+
+/** Tag names in use by memories, for the browse filter's suggestions. */
+export function listTagNames(db: Db, limit = 1000): string[] {
+  const rows = stmt(
+    db,
+    'SELECT t.name FROM tags t WHERE EXISTS (SELECT 1 FROM memory_tags mt WHERE mt.tag_pk = t.pk) ORDER BY t.name LIMIT ?',
+  ).all(limit) as { name: string }[];
+  return rows.map((r) => r.name);
 }
