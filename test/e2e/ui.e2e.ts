@@ -3,7 +3,7 @@
 // /usr/bin/chromium; nothing is downloaded). The page talks to the very core and contract the desktop
 // app uses, over the headless HTTP transport. Each flow saves a screenshot to test-results/ for a human
 // to look at.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFailed, test } from 'vitest';
@@ -34,35 +34,44 @@ const problems: string[] = [];
 /** While the server restarts, the page's event stream fails to reconnect: expected, not a problem. */
 let restarting = false;
 
-/** Saves a screenshot and checks the page's controls all have accessible names. */
+/** Saves a screenshot and runs axe-core over the page: any serious or critical violation is a problem. */
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   if (name.startsWith('failure')) return;
-  for (const control of await unnamedControls(page)) problems.push(`${name}: unnamed control ${control}`);
+  for (const violation of await axeViolations(page)) problems.push(`${name}: axe ${violation}`);
 }
 
-/**
- * Controls without an accessible name (a light stand-in until axe-core is available): every button,
- * link, input, select and textarea must be named by its text, a <label>, aria-label or
- * aria-labelledby.
- */
-async function unnamedControls(page: Page): Promise<string[]> {
-  // A string, so this file needs no DOM types: it runs in the page.
-  return page.evaluate<string[]>(`(() => {
-    const named = (el) => {
-      if (el.getAttribute('aria-label')?.trim()) return true;
-      const by = el.getAttribute('aria-labelledby');
-      if (by && by.split(/\\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
-      if (el.labels?.length) return true;
-      if (el.closest('label')?.textContent?.trim()) return true;
-      if (el.getAttribute('title')?.trim()) return true;
-      return (el.textContent ?? '').trim() !== '';
-    };
-    const controls = document.querySelectorAll(
-      'button, a[href], input:not([type=hidden]), select, textarea, [role=button], [role=link], [role=tab], [role=checkbox]',
-    );
-    return [...controls].filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 160));
+const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
+
+/** Serious and critical axe-core violations on the page as it is now, one line each. */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.addScriptTag({ path: AXE });
+  return page.evaluate<string[]>(`(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+        .map((n) => n.target.join(' ') + ' [' + (n.any[0]?.message ?? n.failureSummary ?? '') + ']').join(' | '));
   })()`);
+}
+
+/** A browser context that may talk to 127.0.0.1 only; axe-core is injected past the page's CSP. */
+async function newContext() {
+  const context = await browser!.newContext({
+    viewport: { width: 1200, height: 820 },
+    // Reduced motion: screenshots show settled controls, not a sliding indicator or a fading modal.
+    reducedMotion: 'reduce',
+    // The page's CSP forbids inline scripts, which is how axe-core is injected for the scan.
+    bypassCSP: true,
+  });
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => {
+      problems.push(`request to ${route.request().url()}`);
+      return route.abort();
+    },
+  );
+  return context;
 }
 
 async function stopServe() {
@@ -75,6 +84,22 @@ async function stopServe() {
 /** Clicks one option of a Mantine SegmentedControl by its visible label. */
 async function segment(page: Page, label: string) {
   await page.locator('.mantine-SegmentedControl-label', { hasText: new RegExp(`^${label}$`) }).click();
+}
+
+/** Adds a tag to the browse filter's tags input. */
+async function addTagFilter(page: Page, tag: string) {
+  const input = page.getByRole('combobox', { name: 'Tags' });
+  await input.fill(tag);
+  await input.press('Enter');
+  await input.press('Escape');
+}
+
+/** Picks one option of a Mantine MultiSelect by its label. */
+async function pick(page: Page, label: string, option: string) {
+  // The visible box around the input takes the click; the input itself is what has the name.
+  await page.getByRole('combobox', { name: label }).click({ force: true });
+  await page.getByRole('option', { name: option }).click();
+  await page.keyboard.press('Escape');
 }
 
 async function nav(page: Page, label: string) {
@@ -137,16 +162,8 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   served = await startServe(dir.path, 'Ada', PASS, ['--no-sync']);
   expect(served.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=/);
 
-  // Reduced motion: screenshots show settled controls, not a sliding indicator or a fading modal.
-  const context = await browser!.newContext({ viewport: { width: 1200, height: 820 }, reducedMotion: 'reduce' });
   // Nothing leaves the machine: any request to another origin fails the test.
-  await context.route(
-    (url) => url.hostname !== '127.0.0.1',
-    (route) => {
-      problems.push(`request to ${route.request().url()}`);
-      return route.abort();
-    },
-  );
+  const context = await newContext();
   const page = await context.newPage();
   onTestFailed(async () => {
     await shot(page, 'failure');
@@ -169,22 +186,45 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await ada.getByRole('button', { name: 'Open' }).click();
   for (const content of FIXTURE_MEMORIES) await page.getByText(content).waitFor();
   await expect.poll(() => page.locator('.stats').textContent()).toMatch(/Memories\s*3\s*Conversations\s*1/);
-  await page.getByLabel('Filter by tag').fill('nothing-tagged-so');
-  await page.getByText('No memories tagged “nothing-tagged-so”.').waitFor();
-  await page.getByLabel('Filter by tag').fill('fixture');
+  await addTagFilter(page, 'nothing-tagged-so');
+  await page.getByText('No memories match these filters.').waitFor();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await addTagFilter(page, 'fixture');
   await expect.poll(() => page.locator('.memory').count()).toBe(3);
-  await shot(page, '02-browse-memories');
+  await pick(page, 'Source', 'OMI sync');
+  await page.getByText('No memories match these filters.').waitFor();
+  await pick(page, 'Source', 'Added here');
+  await expect.poll(() => page.locator('.memory').count()).toBe(3);
+  await shot(page, '02-browse-memories-filtered');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
 
   // The conversations timeline, then one conversation.
   await segment(page, 'Conversations');
   await page.getByRole('heading', { level: 2 }).first().waitFor();
+  await page.getByText(CONVERSATION_TITLE).waitFor();
+  await page.locator('label', { hasText: /^Starred$/ }).click();
+  await page.getByText('No conversations match these filters.').waitFor();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.getByText(CONVERSATION_TITLE).waitFor();
   await shot(page, '03-browse-conversations');
   await page.getByText(CONVERSATION_TITLE).click();
   await page.getByRole('heading', { level: 1, name: CONVERSATION_TITLE }).waitFor();
   await page.getByText('Can we get the 500 units before the end of March?').waitFor();
   expect(await page.locator('.segment').count()).toBe(3);
+  // Tick the action item off; it stays ticked after a reload of the conversation.
+  const item = page.getByRole('checkbox', { name: /Send Dana the revised pricing sheet/ });
+  expect(await item.isChecked()).toBe(false);
+  // The box follows the saved state: it turns checked once the main process has stored the change.
+  await item.click();
+  await expect.poll(() => item.isChecked(), { timeout: 10_000 }).toBe(true);
+  // Where it happened, what OMI apps made of it, and the payload as received.
+  await page.getByText('Alexanderplatz, Berlin, Germany').waitFor();
+  await page.getByText('Key numbers: 500 units, 6-week lead time.').waitFor();
   await shot(page, '04-conversation');
+  await page.getByRole('button', { name: 'Show raw payload' }).click();
+  expect(await page.getByRole('region', { name: 'Raw payload' }).textContent()).toContain('"apps_results"');
+  await shot(page, '04-conversation-raw-payload');
+  await page.getByRole('button', { name: 'Hide raw payload' }).click();
 
   // Edit a memory, see its history, restore the first version.
   await nav(page, 'Browse');
@@ -247,6 +287,25 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await page.getByRole('tab', { name: 'Sync' }).click();
   await page.getByText('breaker', { exact: false }).waitFor();
   await shot(page, '13-sync');
+  await page.getByRole('tab', { name: 'Embeddings' }).click();
+  await page.getByText('No embedding provider is chosen', { exact: false }).waitFor();
+  await shot(page, '13-embeddings');
+  await page.getByRole('tab', { name: 'Doctor' }).click();
+  await expect.poll(() => page.locator('.doctor-check').count()).toBeGreaterThan(3);
+  await page.getByText('healthy', { exact: true }).waitFor();
+  await shot(page, '13-doctor');
+  // The log viewer: serve logged the unlock; the text filter finds it, a stricter level hides it.
+  await page.getByRole('tab', { name: 'Log' }).click();
+  await page.getByLabel('Contains').fill('profile unlocked');
+  await expect.poll(() => page.locator('.log-line').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  await shot(page, '13-log');
+  await page.getByLabel('Level').selectOption('error');
+  await page.getByText('No log lines match.').waitFor();
+  // Charts of ingest latency and queue depth, sampled since serve unlocked the profile.
+  await page.getByRole('tab', { name: 'Charts' }).click();
+  await page.getByRole('figure', { name: 'Webhook ingest latency' }).locator('svg').first().waitFor();
+  await page.getByRole('figure', { name: 'Queue depth' }).waitFor();
+  await shot(page, '13-charts');
 
   // Archive: export with a passphrase, then inspect and import the same file.
   const archive = join(dir.path, 'ada.angelmem');
@@ -285,8 +344,28 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await dialog.getByRole('button', { name: 'Done' }).click();
   await dialog.waitFor({ state: 'detached' });
 
-  // Settings: the theme.
+  // Settings: a profile setting (saved in the vault), the webhook URL and its rotation, the idle lock,
+  // the theme.
   await nav(page, 'Settings');
+  const tunnel = page.getByRole('textbox', { name: 'Tunnel host' });
+  await tunnel.fill('abc.trycloudflare.com');
+  await page.getByRole('button', { name: 'Save Tunnel host' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+  const webhookUrl = page.getByLabel('Webhook URL');
+  await expect.poll(() => webhookUrl.textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/omi\/\S+$/);
+  const before = await webhookUrl.textContent();
+  // serve listens on a free port (--webhook-port 0): the page shows that port, not the configured one.
+  expect(new URL(before!).port).toBe(new URL(served.webhookUrl).port);
+  await page.getByRole('button', { name: 'Rotate secret…' }).click();
+  await shot(page, '18-settings-rotate-confirm');
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+  await expect.poll(() => webhookUrl.textContent()).not.toBe(before);
+  // A test delivery to the listener serve runs (on the port it really listens on, with the new secret).
+  await page.getByRole('button', { name: 'Send test delivery (this computer)' }).click();
+  await page.getByText(/^Delivered: HTTP 200 in \d+ ms, inbox entry #\d+\.$/).waitFor();
+  await shot(page, '18-settings-test-delivery');
+  await page.getByLabel('Lock after').selectOption('30');
+  await shot(page, '18-settings');
   await segment(page, 'Dark');
   await expect.poll(() => page.locator('html').getAttribute('data-mantine-color-scheme')).toBe('dark');
   await shot(page, '18-settings-dark');
@@ -306,6 +385,14 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
     return must((await res.json()) as Parameters<typeof must>[0]);
   };
   const [profile] = (await rpc('profiles.list', {})) as { id: string }[];
+  const conversations = (await rpc('conversations.list', { profileId: profile!.id })) as { items: { id: string }[] };
+  const saved = (await rpc('conversations.get', { profileId: profile!.id, id: conversations.items[0]!.id })) as {
+    actionItems: { completed: boolean }[];
+  };
+  expect(saved.actionItems.map((a) => a.completed)).toEqual([true]);
+  // The tunnel host the settings page saved is in the vault.
+  const settings = (await rpc('settings.list', { profileId: profile!.id })) as { key: string; value: unknown }[];
+  expect(settings.find((x) => x.key === 'webhook.tunnelHost')?.value).toBe('abc.trycloudflare.com');
   await rpc('profiles.lock', { profileId: profile!.id });
   await expect.poll(() => ada.locator('.badge').textContent()).toBe('Locked');
   await ada.getByLabel('Passphrase').fill('not the passphrase');
@@ -335,14 +422,7 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
 test('a locked profile unlocks in the page and its long list pages in as it scrolls', async () => {
   problems.length = 0;
   served = await startServe(dir.path, 'Ada', PASS, ['--no-sync']);
-  const context = await browser!.newContext({ viewport: { width: 1200, height: 820 }, reducedMotion: 'reduce' });
-  await context.route(
-    (url) => url.hostname !== '127.0.0.1',
-    (route) => {
-      problems.push(`request to ${route.request().url()}`);
-      return route.abort();
-    },
-  );
+  const context = await newContext();
   const page = await context.newPage();
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
@@ -387,7 +467,7 @@ test('a locked profile unlocks in the page and its long list pages in as it scro
   await shot(page, '30-bulk-list-end');
 
   // The tag filter narrows the total on the server.
-  await page.getByLabel('Filter by tag').fill('batch-3');
+  await addTagFilter(page, 'batch-3');
   await page.getByText(`${(BULK / 10).toLocaleString('en-US')} memories`).waitFor();
   await shot(page, '31-bulk-filtered');
 
@@ -399,21 +479,140 @@ test('a locked profile unlocks in the page and its long list pages in as it scro
   await page.getByRole('button', { name: 'Add tag' }).click();
   await page.getByLabel('Tag for the selected memories').fill('picked');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
-  await page.getByLabel('Filter by tag').fill('picked');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await addTagFilter(page, 'picked');
   await page.getByText('2 memories').waitFor();
   await shot(page, '32-bulk-tagged');
   await rows.nth(0).getByRole('checkbox').check();
   await rows.nth(1).getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Move to trash' }).click();
-  await page.getByText('No memories tagged “picked”.').waitFor();
+  await page.getByText('No memories match these filters.').waitFor();
   await segment(page, 'Trash');
-  await page.getByLabel('Filter by tag').fill('');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.getByText('2 memories').waitFor();
   await rows.nth(0).getByRole('checkbox').check();
   await rows.nth(1).getByRole('checkbox').check();
   await shot(page, '33-bulk-trash-selected');
   await page.getByRole('button', { name: 'Restore selected' }).click();
   await page.getByText('The trash is empty.').waitFor();
+
+  // Empty the trash: one memory trashed, then deleted for good after a confirmation.
+  await segment(page, 'Active');
+  await rows.nth(0).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Move to trash' }).click();
+  await page.getByText(`${(BULK - 1).toLocaleString('en-US')} memories`).waitFor();
+  await segment(page, 'Trash');
+  await page.getByText('1 memory').waitFor();
+  await page.getByRole('button', { name: 'Empty trash…' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Empty the trash?' });
+  await confirm.getByText('1 item in the trash').waitFor();
+  await shot(page, '34-empty-trash-confirm');
+  await confirm.getByRole('button', { name: 'Delete for good' }).click();
+  await page.getByText('The trash is empty.').waitFor();
+  await expect.poll(() => page.locator('.stats').textContent()).toMatch(/In trash\s*0/);
+
+  await context.close();
+  await stopServe();
+  expect(problems).toEqual([]);
+});
+
+test('a new profile: created in the page with its recovery key, locked, unlocked, passphrase changed and recovered, deleted', async () => {
+  problems.length = 0;
+  served = await startServe(dir.path, 'Ada', PASS, ['--no-sync']);
+  const context = await newContext();
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  onTestFailed(async () => {
+    await shot(page, 'failure-profiles');
+    console.log(problems);
+  });
+  const first = 'Cleo passphrase one';
+  const second = 'Cleo passphrase two';
+  const third = 'Cleo passphrase three';
+
+  const folders = readdirSync(join(dir.path, 'profiles')).length;
+  // Create: name, passphrase twice; a mismatch is caught before anything is sent.
+  await page.goto(served.uiUrl);
+  await page.locator('.profile-row', { hasText: 'Ada' }).waitFor();
+  const form = page.getByRole('region', { name: 'New profile' });
+  await form.getByLabel('Name').fill('Cleo');
+  await form.getByLabel('Passphrase', { exact: true }).fill(first);
+  await form.getByLabel('Repeat passphrase').fill('something else');
+  await form.getByRole('button', { name: 'Create profile' }).click();
+  await form.getByText('The two passphrases differ.').waitFor();
+  await form.getByLabel('Repeat passphrase').fill(first);
+  await shot(page, '40-create-profile');
+  await form.getByRole('button', { name: 'Create profile' }).click();
+
+  // The recovery key, once, with a confirmation before going on.
+  const key = page.getByLabel('Recovery key', { exact: true });
+  await key.waitFor();
+  const recoveryKey = (await key.textContent())!.trim();
+  expect(recoveryKey.length).toBeGreaterThan(20);
+  expect(await page.getByRole('button', { name: 'Continue' }).isDisabled()).toBe(true);
+  await shot(page, '41-recovery-key');
+  await page.getByLabel('I have stored my recovery key somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('No memories yet.').waitFor();
+  await shot(page, '42-new-profile-empty');
+
+  // Lock from the sidebar, unlock in the list.
+  await page.getByRole('button', { name: 'Lock' }).click();
+  const cleo = page.locator('.profile-row', { hasText: 'Cleo' });
+  await expect.poll(() => cleo.locator('.badge').textContent()).toBe('Locked');
+  await cleo.getByLabel('Passphrase').fill(first);
+  await cleo.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText('No memories yet.').waitFor();
+
+  // Change the passphrase in the settings; the old one stops working.
+  await nav(page, 'Settings');
+  await page.getByRole('button', { name: 'Change passphrase' }).click();
+  const change = page.getByRole('dialog');
+  await change.getByLabel('Current passphrase').fill('not the passphrase');
+  await change.getByLabel('New passphrase', { exact: true }).fill(second);
+  await change.getByLabel('Repeat the new passphrase').fill(second);
+  await change.getByRole('button', { name: 'Change passphrase' }).click();
+  await change.getByText('Wrong current passphrase').waitFor();
+  await shot(page, '43-change-passphrase-wrong');
+  await change.getByLabel('Current passphrase').fill(first);
+  await change.getByRole('button', { name: 'Change passphrase' }).click();
+  await page.getByText('Passphrase changed').waitFor();
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await cleo.getByLabel('Passphrase').fill(first);
+  await cleo.getByRole('button', { name: 'Unlock' }).click();
+  // The real passphrase KDF runs here (serve uses production scrypt costs): give it time.
+  await expect.poll(() => cleo.getByRole('alert').textContent(), { timeout: 15_000 }).toBe('Wrong passphrase');
+
+  // Forgot it: the recovery key sets a third passphrase and opens the profile.
+  await cleo.getByRole('button', { name: 'More actions for Cleo' }).click();
+  await page.getByRole('menuitem', { name: 'Forgot passphrase? Use the recovery key' }).click();
+  const recover = page.getByRole('dialog');
+  await recover.getByLabel('Recovery key').fill(recoveryKey);
+  await recover.getByLabel('New passphrase', { exact: true }).fill(third);
+  await recover.getByLabel('Repeat the new passphrase').fill(third);
+  await shot(page, '44-recover');
+  await recover.getByRole('button', { name: 'Set passphrase and unlock' }).click();
+  await page.getByText('No memories yet.').waitFor();
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await cleo.getByLabel('Passphrase').fill(third);
+  await cleo.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByText('No memories yet.').waitFor();
+
+  // Delete: the button waits for the exact name; the profile and its folder are gone.
+  await nav(page, 'Settings');
+  await page.getByRole('button', { name: 'Delete profile…' }).click();
+  const remove = page.getByRole('dialog');
+  await remove.getByLabel('Type “Cleo” to confirm').fill('cleo');
+  expect(await remove.getByRole('button', { name: 'Delete profile' }).isDisabled()).toBe(true);
+  await remove.getByLabel('Type “Cleo” to confirm').fill('Cleo');
+  await shot(page, '45-delete-profile');
+  await remove.getByRole('button', { name: 'Delete profile' }).click();
+  await page.locator('.profile-row', { hasText: 'Ada' }).waitFor();
+  await expect.poll(() => page.locator('.profile-row', { hasText: 'Cleo' }).count()).toBe(0);
+  expect(readdirSync(join(dir.path, 'profiles')).length).toBe(folders);
 
   await context.close();
   await stopServe();

@@ -24,7 +24,7 @@ import type { Db } from '../../src/main/db/open';
 import { textHash } from '../../src/main/search/embed';
 import { createHashedProvider } from '../../src/main/search/providers/hashed';
 import { modelKey, normalize } from '../../src/main/search/providers/port';
-import { writeVector } from '../../src/main/search/vectors';
+import { seeded, writeVector } from '../../src/main/search/vectors';
 
 export interface GenerateOptions {
   memories: number;
@@ -54,17 +54,8 @@ export const DIMS = 768;
 export const GENERATOR_MODEL = modelKey(createHashedProvider(DIMS));
 const BATCH = 2_000;
 
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast, seeded (the same generator the vector codes' rotation uses). */
+export const rng = seeded;
 
 type Lang = 'en' | 'es' | 'fr' | 'de' | 'pt' | 'ja';
 

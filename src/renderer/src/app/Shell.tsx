@@ -4,10 +4,8 @@ import { useHotkeys, useIdle } from '@mantine/hooks';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { call, describeError } from '../client';
+import { useIdleLockMinutes } from './idle';
 import { useOpenProfile } from './profile';
-
-/** Lock the open profile after this long without keyboard, mouse or touch input in the window. */
-export const IDLE_LOCK_MS = 15 * 60_000;
 
 const MOD_KEY = /Mac|iPhone|iPad/.test(navigator.userAgent) ? '⌘' : 'Ctrl';
 
@@ -25,9 +23,11 @@ export function Shell() {
   const path = useRouterState({ select: (s) => s.location.pathname });
   const [error, setError] = useState<string | null>(null);
   const navigate = useNavigate();
-  const idle = useIdle(IDLE_LOCK_MS, { initialState: false });
+  // Lock the open profile after the chosen time without keyboard, mouse or touch input in the window.
+  const [idleMinutes] = useIdleLockMinutes();
+  const idle = useIdle(idleMinutes > 0 ? idleMinutes * 60_000 : 2 ** 31 - 1, { initialState: false });
   useEffect(() => {
-    if (idle) void lock();
+    if (idle && idleMinutes > 0) void lock();
     // lock() is recreated each render; only the idle edge matters.
   }, [idle]);
   // The omnibox: Ctrl+K (Cmd+K on macOS) from anywhere, even inside a text field.

@@ -3,6 +3,7 @@
 import { createMemoryHistory, createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
 import { ArchivePage } from '../archive/ArchivePage';
 import { BrowsePage } from '../browse/BrowsePage';
+import { parseFilters, type BrowseFilters } from '../browse/filters';
 import { ConversationPage } from '../conversation/ConversationPage';
 import { DebugPage } from '../debug/DebugPage';
 import { LivePage } from '../live/LivePage';
@@ -23,15 +24,16 @@ const indexRoute = createRoute({
   },
 });
 
-export type BrowseSearch = { view?: 'conversations'; trash?: true; tag?: string };
+export type BrowseSearch = BrowseFilters & { view?: 'conversations'; trash?: true };
 
 const browseRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/browse',
-  // Defaults are left out, so a plain link to /browse shows the active memories.
+  // Defaults are left out, so a plain link to /browse shows the active memories, unfiltered.
   validateSearch: (search: Record<string, unknown>): BrowseSearch => ({
     ...(search.view === 'conversations' ? { view: 'conversations' as const } : {}),
     ...(search.trash === true ? { trash: true as const } : {}),
+    ...parseFilters(search),
   }),
   component: BrowsePage,
 });

@@ -1,28 +1,30 @@
 // Browse: memories as a list and conversations as a timeline grouped by day, both virtualized over
-// paged queries; the trash with restore; the tag filter the contract offers (memories.list `tag`).
-import { Group, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+// paged queries filtered on the server (date range, category, tags, source, starred); the trash with
+// restore and "empty trash"; multi-select on memories for tag / trash / restore; counts.
+import { Group, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useCallback, useState } from 'react';
 import type { Memory } from '../../../shared/models';
-import { SelectionBar } from './Selection';
 import { useProfileId } from '../app/profile';
 import { useCall } from '../app/query';
-import { call } from '../client';
-import { ConversationRow } from './ConversationRow';
-import { MemoryRow } from './MemoryRow';
-import { NewMemory } from './NewMemory';
-import { VirtualList } from './VirtualList';
 import { Empty } from '../app/states';
+import { call } from '../client';
+import { CONVERSATION_ROW_HEIGHT, ConversationRow } from './ConversationRow';
+import { EmptyTrash } from './EmptyTrash';
+import { activeFilterCount, conversationQuery, memoryQuery, type BrowseFilters } from './filters';
+import { Filters } from './Filters';
+import { MEMORY_ROW_HEIGHT, MemoryRow } from './MemoryRow';
+import { NewMemory } from './NewMemory';
+import { SelectionBar } from './Selection';
+import { VirtualList } from './VirtualList';
 
 export function BrowsePage() {
   const profileId = useProfileId();
   const search = useSearch({ from: '/browse' });
-  const view = search.view ?? 'memories';
-  const trash = search.trash ?? false;
+  const { view: viewParam, trash: trashParam, ...filters } = search;
+  const view = viewParam ?? 'memories';
+  const trash = trashParam ?? false;
   const navigate = useNavigate({ from: '/browse' });
-  const [tagText, setTagText] = useState('');
-  const [tag] = useDebouncedValue(tagText.trim(), 250);
   const stats = useCall('stats.get', { profileId });
   const [shown, setShown] = useState<number | undefined>();
   const [selected, setSelected] = useState<Map<string, Memory>>(new Map());
@@ -37,9 +39,20 @@ export function BrowsePage() {
       }),
     [],
   );
+  const setFilters = (next: BrowseFilters) => {
+    clearSelection();
+    void navigate({
+      search: { ...(viewParam ? { view: viewParam } : {}), ...(trashParam ? { trash: trashParam } : {}), ...next },
+    });
+  };
 
   const memories = view === 'memories';
-  const filter = { profileId, trash: trash, ...(memories && tag ? { tag } : {}) };
+  const filtered = activeFilterCount(filters) > 0;
+  const memoryInput = memoryQuery(profileId, trash, filters);
+  const conversationInput = conversationQuery(profileId, trash, filters);
+  const noMatch = (
+    <Empty>{memories ? 'No memories match these filters.' : 'No conversations match these filters.'}</Empty>
+  );
 
   return (
     <Stack gap="sm" style={{ flex: 1, minHeight: 0 }}>
@@ -47,21 +60,32 @@ export function BrowsePage() {
         <Title order={1} size="h2">
           Browse
         </Title>
-        {memories && !trash && <NewMemory />}
+        <Group gap="xs">
+          {trash && <EmptyTrash />}
+          {memories && !trash && <NewMemory />}
+        </Group>
       </Group>
-      <Group gap="md" className="stats" aria-label="Counts">
+      <Group gap="md" className="stats" aria-label="Counts" role="group">
         <Count label="Memories" value={stats.data?.memories} />
         <Count label="Conversations" value={stats.data?.conversations} />
         <Count label="Segments" value={stats.data?.segments} />
         <Count label="In trash" value={stats.data?.trashed} />
       </Group>
-      <Group gap="sm" align="center">
+      <Group gap="sm" align="center" mih={30}>
         <SegmentedControl
           aria-label="What to browse"
           value={view}
           onChange={(v) => {
             clearSelection();
-            void navigate({ search: { ...search, view: v === 'conversations' ? 'conversations' : undefined } });
+            // Categories and sources differ between memories and conversations; dates carry over.
+            void navigate({
+              search: {
+                ...(v === 'conversations' ? { view: 'conversations' as const } : {}),
+                ...(trashParam ? { trash: trashParam } : {}),
+                ...(filters.from ? { from: filters.from } : {}),
+                ...(filters.to ? { to: filters.to } : {}),
+              },
+            });
           }}
           data={[
             { value: 'memories', label: 'Memories' },
@@ -80,50 +104,39 @@ export function BrowsePage() {
             { value: 'trash', label: 'Trash' },
           ]}
         />
-        {memories && (
-          <TextInput
-            aria-label="Filter by tag"
-            placeholder="Filter by tag"
-            value={tagText}
-            onChange={(e) => {
-              clearSelection();
-              setTagText(e.currentTarget.value);
-            }}
-            w={200}
-          />
-        )}
         {memories && selected.size > 0 ? (
           <SelectionBar selected={selected} trash={trash} onDone={clearSelection} />
         ) : (
-          <Text size="sm" c="dimmed" ml="auto" aria-live="polite">
+          <Text size="sm" c="dimmed" ml="auto" aria-live="polite" className="shown-count">
             {shown === undefined ? '\u00a0' : countLabel(shown, memories ? 'memory' : 'conversation')}
           </Text>
         )}
       </Group>
+      <Filters view={view} value={filters} onChange={setFilters} />
       {memories ? (
         <VirtualList
-          key={JSON.stringify(filter)}
+          key={JSON.stringify(memoryInput)}
           label="Memories"
-          queryKey={['memories.list', filter, 'page']}
-          fetchPage={(offset, limit) => call('memories.list', { ...filter, offset, limit })}
-          estimateSize={72}
+          queryKey={['memories.list', memoryInput, 'page']}
+          fetchPage={(offset, limit) => call('memories.list', { ...memoryInput, offset, limit })}
+          estimateSize={MEMORY_ROW_HEIGHT}
+          fixedSize
           onTotal={setShown}
-          empty={
-            <Empty>{trash ? 'The trash is empty.' : tag ? `No memories tagged “${tag}”.` : 'No memories yet.'}</Empty>
-          }
+          empty={filtered ? noMatch : <Empty>{trash ? 'The trash is empty.' : 'No memories yet.'}</Empty>}
           renderRow={(memory) => (
             <MemoryRow memory={memory} trash={trash} selected={selected.has(memory.id)} onToggle={toggle} />
           )}
         />
       ) : (
         <VirtualList
-          key={JSON.stringify(filter)}
+          key={JSON.stringify(conversationInput)}
           label="Conversations"
-          queryKey={['conversations.list', filter, 'page']}
-          fetchPage={(offset, limit) => call('conversations.list', { ...filter, offset, limit })}
-          estimateSize={76}
+          queryKey={['conversations.list', conversationInput, 'page']}
+          fetchPage={(offset, limit) => call('conversations.list', { ...conversationInput, offset, limit })}
+          estimateSize={CONVERSATION_ROW_HEIGHT}
+          fixedSize
           onTotal={setShown}
-          empty={<Empty>{trash ? 'The trash is empty.' : 'No conversations yet.'}</Empty>}
+          empty={filtered ? noMatch : <Empty>{trash ? 'The trash is empty.' : 'No conversations yet.'}</Empty>}
           renderRow={(conversation, previous) => <ConversationRow conversation={conversation} previous={previous} />}
         />
       )}
@@ -131,7 +144,7 @@ export function BrowsePage() {
   );
 }
 
-function countLabel(n: number, noun: 'memory' | 'conversation'): string {
+export function countLabel(n: number, noun: 'memory' | 'conversation'): string {
   const plural = noun === 'memory' ? 'memories' : 'conversations';
   return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;
 }

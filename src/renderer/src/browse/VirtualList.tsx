@@ -1,6 +1,9 @@
 // A virtualized list over a paged channel: only the visible rows are in the DOM and only the pages
-// covering them are fetched, so 100,000 rows scroll like 100. Rows are measured (they vary in height);
-// a row whose page has not arrived yet shows a skeleton of the estimated height.
+// covering them are fetched, so 100,000 rows scroll like 100. With `fixedSize` every row has the
+// estimated height and nothing is measured: measuring makes the virtualizer recompute every row's
+// offset (O(rows)) per measured row, which at 100,000 rows blocked the main thread for hundreds of
+// milliseconds (bench/browse.bench.ts). Without it rows are measured (they vary in height). A row whose
+// page has not arrived yet shows a skeleton of the estimated height.
 import { Skeleton } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
@@ -11,6 +14,8 @@ export function VirtualList<T>(props: {
   queryKey: readonly unknown[];
   fetchPage: (offset: number, limit: number) => Promise<PageOf<T>>;
   estimateSize: number;
+  /** Every row is exactly `estimateSize` pixels high. */
+  fixedSize?: boolean;
   label: string;
   empty: ReactNode;
   renderRow: (row: T, previous: T | undefined, index: number) => ReactNode;
@@ -28,6 +33,9 @@ export function VirtualList<T>(props: {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => props.estimateSize,
     overscan: 8,
+    // Scroll updates render in React's normal batches instead of one synchronous render per scroll
+    // event; at 100,000 rows the synchronous ones were the long tasks while scrolling.
+    useFlushSync: false,
     onChange: (v) => {
       const range = v.range;
       if (!range) return;
@@ -80,8 +88,15 @@ export function VirtualList<T>(props: {
               key={item.key}
               role="listitem"
               data-index={item.index}
-              ref={virtualizer.measureElement}
-              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
+              ref={props.fixedSize ? undefined : virtualizer.measureElement}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                width: '100%',
+                height: props.fixedSize ? props.estimateSize : undefined,
+                transform: `translateY(${item.start}px)`,
+              }}
             >
               {row === undefined ? (
                 <Skeleton height={props.estimateSize - 12} m={6} radius="sm" />

@@ -2,6 +2,7 @@
 // pages (limit/offset) that cover the visible window, each page its own cached query. Page 0 is always
 // fetched because it carries the total that sizes the list.
 import { useQueries, useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 
 export interface PageOf<T> {
   items: T[];
@@ -27,12 +28,19 @@ export function usePagedRows<T>(options: {
   const { key, fetchPage } = options;
   const first = useQuery({ queryKey: [...key, 0], queryFn: () => fetchPage(0, PAGE_SIZE) });
   const wanted = pagesFor(options.window.first, options.window.last).filter((p) => p !== 0);
-  const others = useQueries({
-    queries: wanted.map((page) => ({
-      queryKey: [...key, page],
-      queryFn: () => fetchPage(page * PAGE_SIZE, PAGE_SIZE),
-    })),
-  });
+  // The same pages while scrolling within them give the same query list, so the observers are not
+  // rebuilt on every scroll frame.
+  const wantedKey = wanted.join(',');
+  const queries = useMemo(
+    () =>
+      wanted.map((page) => ({
+        queryKey: [...key, page],
+        queryFn: () => fetchPage(page * PAGE_SIZE, PAGE_SIZE),
+      })),
+    // `wanted` is fully described by wantedKey, and `key` by its JSON.
+    [wantedKey, JSON.stringify(key), fetchPage],
+  );
+  const others = useQueries({ queries });
   const loaded = new Map<number, T[]>();
   if (first.data) loaded.set(0, first.data.items);
   others.forEach((q, i) => {

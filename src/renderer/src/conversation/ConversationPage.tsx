@@ -1,12 +1,15 @@
 // One conversation: title, emoji, category, overview, the transcript with speakers and timestamps,
-// action items and calendar events.
+// action items (tick them off), calendar events, location, app results, the memories extracted from
+// it and the raw payload as received.
 import { Anchor, Badge, Card, Checkbox, Group, List, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useParams, useSearch } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { formatDateTime, formatOffset } from '../app/format';
 import { useProfileId } from '../app/profile';
-import { useCall } from '../app/query';
+import { useCall, useCallMutation } from '../app/query';
+import { describeError } from '../client';
 import { ErrorState, LoadingRows } from '../app/states';
+import { AppResults, ExtractedMemories, LocationCard, RawPayload } from './Details';
 
 export function ConversationPage() {
   const profileId = useProfileId();
@@ -14,6 +17,8 @@ export function ConversationPage() {
   const detail = useCall('conversations.get', { profileId, id: conversationId });
   const { t } = useSearch({ from: '/conversation/$conversationId' });
   const c = detail.data;
+  // Ticking an action item off is saved locally and queued for OMI by the main process.
+  const toggle = useCallMutation('actionItems.update', ['conversations.get']);
   // The segment a search hit pointed at: the last one starting at or before t.
   const target = t === undefined || !c ? undefined : c.segments.filter((s) => s.start <= t + 0.001).at(-1)?.index;
   useEffect(() => {
@@ -68,11 +73,18 @@ export function ConversationPage() {
                 {c.actionItems.map((item) => (
                   <Checkbox
                     key={item.id}
+                    className="action-item"
                     checked={item.completed}
-                    readOnly
+                    disabled={toggle.isPending && toggle.variables?.id === item.id}
+                    onChange={(e) => toggle.mutate({ profileId, id: item.id, completed: e.currentTarget.checked })}
                     label={`${item.description}${item.dueAt ? ` (due ${formatDateTime(item.dueAt)})` : ''}`}
                   />
                 ))}
+                {toggle.error !== null && (
+                  <Text c="red" size="sm" role="alert">
+                    {describeError(toggle.error)}
+                  </Text>
+                )}
               </Stack>
             </Card>
           )}
@@ -97,6 +109,9 @@ export function ConversationPage() {
               </List>
             </Card>
           )}
+          {c.location && <LocationCard location={c.location} />}
+          {c.appResults.length > 0 && <AppResults results={c.appResults} />}
+          {c.memories.length > 0 && <ExtractedMemories memories={c.memories} />}
           <Card withBorder>
             <Title order={2} size="h4" mb="xs">
               Transcript
@@ -127,6 +142,7 @@ export function ConversationPage() {
               </Table>
             )}
           </Card>
+          {c.raw !== null && <RawPayload raw={c.raw} />}
         </>
       )}
     </Stack>

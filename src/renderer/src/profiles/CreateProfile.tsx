@@ -49,8 +49,8 @@ export function CreateProfile(props: { onCreated: (profile: ProfileSummary, reco
   }
 
   return (
-    <Card withBorder padding="lg">
-      <Title order={2} size="h3" mb="sm">
+    <Card withBorder padding="lg" component="section" aria-labelledby="new-profile-title">
+      <Title order={2} size="h3" mb="sm" id="new-profile-title">
         New profile
       </Title>
       <Stack component="form" gap="sm" onSubmit={(e) => void submit(e)}>
