@@ -9,6 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, onTestFailed, test } from 'vitest';
 import { upsertConversation } from '../../src/main/db/repos/conversations';
 import { normalizeOmiConversation } from '../../src/main/webhook/omi-conversation';
+import { startFakeOllama } from '../fakes/ollama-server';
+import type { FakeEmbeddingServer } from '../fakes/embedding-fake';
 import { startServe, type Served } from '../support/cli';
 import { makeCore, must, tempDir } from '../support/core';
 import { json, send } from '../support/http';
@@ -30,6 +32,8 @@ const fixture = (name: string) => readFileSync(join(ROOT, 'test/fixtures', name)
 const dir = tempDir('angel-memory-e2e-');
 let browser: Browser | undefined;
 let served: Served | undefined;
+/** Semantic and hybrid search run for real: Ada embeds with a fake Ollama on 127.0.0.1. */
+let ollama: FakeEmbeddingServer | undefined;
 const problems: string[] = [];
 /** While the server restarts, the page's event stream fails to reconnect: expected, not a problem. */
 let restarting = false;
@@ -114,6 +118,10 @@ beforeAll(async () => {
     const { profile } = must(
       await t.core.invoke('profiles.create', { name: 'Ada', protection: { kind: 'passphrase', passphrase: PASS } }),
     );
+    ollama = await startFakeOllama();
+    // serve inherits the environment: its embedding relay and search talk to the fake.
+    process.env.ANGEL_MEMORY_OLLAMA_URL = ollama.url;
+    must(await t.core.invoke('settings.set', { profileId: profile.id, key: 'embedding.provider', value: 'ollama' }));
     for (const content of FIXTURE_MEMORIES) {
       must(await t.core.invoke('memories.create', { profileId: profile.id, content, tags: ['fixture'] }));
     }
@@ -153,6 +161,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await ollama?.close();
   served?.child.kill('SIGKILL');
   dir.remove();
 });
@@ -161,6 +170,16 @@ afterAll(async () => {
 test('unlock, browse, read a conversation, edit a memory, live, replay, export and import, settings, lock', async () => {
   served = await startServe(dir.path, 'Ada', PASS, ['--no-sync']);
   expect(served.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=/);
+  // The same contract the page uses, for checks the page does not show.
+  const { origin, hash } = new URL(served.uiUrl);
+  const rpc = async (channel: string, input: unknown) => {
+    const res = await fetch(`${origin}/rpc/${channel}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hash.slice('#token='.length)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    return must((await res.json()) as Parameters<typeof must>[0]);
+  };
 
   // Nothing leaves the machine: any request to another origin fails the test.
   const context = await newContext();
@@ -250,11 +269,34 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await expect.poll(() => page.locator('.search-hit mark').first().textContent()).toMatch(/units/i);
   await page.locator('.search-hit').first().getByRole('button', { name: 'Explain score' }).click();
   await shot(page, '07-search-keyword');
-  for (const mode of ['Semantic', 'Hybrid']) {
+  // Semantic and hybrid for real: the relay in serve has embedded the memories and the conversation
+  // (3 + 1 vectors) through the fake Ollama; the query is embedded by it too.
+  const [adaProfile] = (await rpc('profiles.list', {})) as { id: string }[];
+  await expect
+    .poll(
+      async () =>
+        ((await rpc('embedding.status', { profileId: adaProfile!.id })) as { progress: { vectors: number } }).progress
+          .vectors,
+      {
+        timeout: 60_000,
+        interval: 500,
+      },
+    )
+    .toBeGreaterThanOrEqual(4);
+  for (const [mode, explained] of [
+    ['Semantic', /vector: rank 1, distance/],
+    ['Hybrid', /fused \(RRF\)/],
+  ] as const) {
     await segment(page, mode);
-    // No embedding provider here: the page says how the search actually ran, and still finds it.
     await expect.poll(() => page.locator('.search-hit').count()).toBeGreaterThanOrEqual(1);
+    // Ran in that mode: no note that it fell back to keywords.
+    expect(await page.getByText('showing keyword results').count()).toBe(0);
+    // The first hit may still show its explanation from the keyword search above.
+    const explain = page.locator('.search-hit').first().getByRole('button', { name: 'Explain score' });
+    if ((await explain.count()) > 0) await explain.click();
+    await expect.poll(() => page.locator('.search-hit').first().textContent()).toMatch(explained);
   }
+  expect(ollama!.texts()).toContain('units');
   await shot(page, '08-search-hybrid');
   await page.locator('.search-hit', { hasText: 'transcript' }).first().getByRole('link').click();
   await page.getByRole('heading', { level: 1, name: CONVERSATION_TITLE }).waitFor();
@@ -288,7 +330,7 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await page.getByText('breaker', { exact: false }).waitFor();
   await shot(page, '13-sync');
   await page.getByRole('tab', { name: 'Embeddings' }).click();
-  await page.getByText('No embedding provider is chosen', { exact: false }).waitFor();
+  await page.getByText('ollama', { exact: true }).waitFor();
   await shot(page, '13-embeddings');
   await page.getByRole('tab', { name: 'Doctor' }).click();
   await expect.poll(() => page.locator('.doctor-check').count()).toBeGreaterThan(3);
@@ -375,15 +417,6 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
 
   // Locked from outside the page (as the CLI or a second window would): the push event over the
   // event stream takes the page back to the profile list. Then unlock with the passphrase.
-  const { origin, hash } = new URL(served.uiUrl);
-  const rpc = async (channel: string, input: unknown) => {
-    const res = await fetch(`${origin}/rpc/${channel}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hash.slice('#token='.length)}`, 'content-type': 'application/json' },
-      body: JSON.stringify(input),
-    });
-    return must((await res.json()) as Parameters<typeof must>[0]);
-  };
   const [profile] = (await rpc('profiles.list', {})) as { id: string }[];
   const conversations = (await rpc('conversations.list', { profileId: profile!.id })) as { items: { id: string }[] };
   const saved = (await rpc('conversations.get', { profileId: profile!.id, id: conversations.items[0]!.id })) as {
