@@ -33,6 +33,25 @@ export const Memory = z.object({
 });
 export type Memory = z.infer<typeof Memory>;
 
+/** Where a memory came from: its conversation and, when known, the transcript lines behind it. */
+export const MemoryOrigin = z
+  .object({
+    conversationId: z.string(),
+    conversationTitle: z.string().nullable(),
+    lines: z.array(z.object({ index: z.number().int(), text: z.string(), startS: z.number() })),
+  })
+  .nullable();
+export type MemoryOrigin = z.infer<typeof MemoryOrigin>;
+
+/** Where a memory stands with OMI. */
+export const MemorySync = z.object({
+  state: z.enum(['local', 'pending', 'synced', 'failed', 'deleted-remotely', 'conflict']),
+  remoteId: z.string().nullable(),
+  /** The last error of a push that was given up on. */
+  lastError: z.string().nullable(),
+});
+export type MemorySync = z.infer<typeof MemorySync>;
+
 export const MemoryVersion = z.object({
   version: z.number().int(),
   content: z.string(),

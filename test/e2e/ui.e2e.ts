@@ -260,6 +260,9 @@ test('unlock, browse, read a conversation, edit a memory, live, replay, export a
   await page.getByLabel('Content').fill('Prefers oat milk in coffee, never soy');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect.poll(() => page.locator('.version').count()).toBe(3);
+  // Written here and no OMI key: the memory has no OMI copy.
+  await page.getByRole('heading', { name: 'OMI sync' }).waitFor();
+  await page.getByText('local only', { exact: true }).waitFor();
   await shot(page, '06-memory-history');
 
   // Search from the keyboard (Ctrl+K), in each mode; jump from a transcript hit to its second.

@@ -16,6 +16,7 @@ import type { Result } from '../../shared/result';
 import * as actionItems from '../db/repos/action-items';
 import * as conversations from '../db/repos/conversations';
 import * as memories from '../db/repos/memories';
+import { memoryProvenance, memorySync } from '../db/repos/memory-provenance';
 import { readSetting, secretValues, writeSetting } from '../db/repos/settings';
 import { stats } from '../db/repos/stats';
 import { listDaySummaries } from '../db/repos/day-summaries';
@@ -296,7 +297,12 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
     'memories.list': ({ profileId, ...q }) => memories.listMemories(db(profileId), q),
     'memories.get': ({ profileId, id }) => {
       const d = db(profileId);
-      return { ...memories.getMemory(d, id), versions: memories.listVersions(d, id) };
+      return {
+        ...memories.getMemory(d, id),
+        versions: memories.listVersions(d, id),
+        provenance: memoryProvenance(d, id),
+        sync: memorySync(d, id),
+      };
     },
     'memories.create': ({ profileId, ...m }, actor) =>
       withSync(profileId, 'create', (d) =>

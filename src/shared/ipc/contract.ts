@@ -21,6 +21,8 @@ import {
   Memory,
   MemoryCategory,
   MetricsSample,
+  MemoryOrigin,
+  MemorySync,
   MemoryVersion,
   Page,
   ProfileSummary,
@@ -149,7 +151,7 @@ export const contract = {
   },
   'memories.get': {
     input: ProfileRef.extend({ id: Id }),
-    output: Memory.extend({ versions: z.array(MemoryVersion) }),
+    output: Memory.extend({ versions: z.array(MemoryVersion), provenance: MemoryOrigin, sync: MemorySync }),
   },
   'memories.create': {
     input: ProfileRef.extend({

@@ -147,7 +147,7 @@ export function SyncPanel() {
 }
 
 /** Mine and theirs side by side; keep one, or write the text that replaces both. */
-function ConflictCard(props: {
+export function ConflictCard(props: {
   conflict: SyncConflict;
   onResolve: (resolution: 'mine' | 'theirs' | 'edit', content?: string) => void;
 }) {

@@ -26,6 +26,7 @@ import { useCall, useCallMutation } from '../app/query';
 import { ErrorState, LoadingRows } from '../app/states';
 import { describeError } from '../client';
 import { diffWords } from './diff';
+import { MemoryOriginCard, MemorySyncCard } from './Provenance';
 
 type Category = Memory['category'];
 type Visibility = Memory['visibility'];
@@ -180,6 +181,8 @@ export function MemoryPage() {
               </Group>
             </Stack>
           </Card>
+          <MemoryOriginCard provenance={m.provenance} />
+          <MemorySyncCard memoryId={m.id} sync={m.sync} />
           <Card withBorder>
             <Title order={2} size="h4" mb="xs">
               History
