@@ -1,4 +1,4 @@
-// Archive: export (format, optional passphrase), import (inspect the manifest, choose a strategy) with
+// Archive: export (format, optional filters and passphrase), import (inspect the manifest, choose a strategy) with
 // progress from the archive.progress push, and the automatic backups with back up now and restore.
 // Paths are typed: the headless page has no native file dialog, and the desktop app reaches the
 // same channels.
@@ -8,8 +8,10 @@ import {
   Card,
   Checkbox,
   Code,
+  Fieldset,
   Group,
   Modal,
+  MultiSelect,
   PasswordInput,
   Progress,
   SegmentedControl,
@@ -17,12 +19,16 @@ import {
   SimpleGrid,
   Stack,
   Table,
+  TagsInput,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
+import { DatePickerInput } from '@mantine/dates';
 import { useQuery } from '@tanstack/react-query';
+import dayjs from 'dayjs';
 import { useState, type FormEvent } from 'react';
+import type { ChannelInput } from '../../../shared/ipc/contract';
 import type { ArchiveCounts, ArchiveProgress, BackupInfo, ImportReport } from '../../../shared/models';
 import { formatBytes, formatDateTime } from '../app/format';
 import { useProfileId } from '../app/profile';
@@ -79,16 +85,36 @@ function ProgressBar() {
   );
 }
 
-function ExportCard() {
+interface ExportFilter {
+  from: string | null;
+  to: string | null;
+  kinds: ('conversations' | 'memories' | 'daySummaries')[];
+  tags: string[];
+  embeddings: boolean;
+}
+
+/** The form's filter as the archive.export input: local days as whole days, empty choices left out. */
+function archiveFilter(f: ExportFilter): ChannelInput<'archive.export'>['filter'] {
+  return {
+    ...(f.from ? { from: dayjs(f.from).startOf('day').toISOString() } : {}),
+    ...(f.to ? { to: dayjs(f.to).endOf('day').toISOString() } : {}),
+    ...(f.kinds.length ? { kinds: f.kinds } : {}),
+    ...(f.tags.length ? { tags: f.tags } : {}),
+    embeddings: f.embeddings,
+  };
+}
+
+export function ExportCard() {
   const profileId = useProfileId();
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<'angelmem' | 'markdown'>('angelmem');
   const [passphrase, setPassphrase] = useState('');
+  const [filter, setFilter] = useState<ExportFilter>({ from: null, to: null, kinds: [], tags: [], embeddings: true });
   const exp = useCallMutation('archive.export');
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    exp.mutate({ profileId, path, format, passphrase: passphrase || undefined });
+    exp.mutate({ profileId, path, format, passphrase: passphrase || undefined, filter: archiveFilter(filter) });
   }
 
   return (
@@ -114,6 +140,44 @@ function ExportCard() {
             { value: 'markdown', label: 'Markdown (readable, not re-importable)' },
           ]}
         />
+        <Fieldset legend="Only part of the vault (optional)" variant="filled">
+          <Stack gap="xs">
+            <DatePickerInput
+              type="range"
+              label="Dates"
+              description="By when a memory was made or a conversation started"
+              placeholder="Any time"
+              clearable
+              clearButtonProps={{ 'aria-label': 'Clear dates' }}
+              allowSingleDateInRange
+              valueFormat="D MMM YYYY"
+              value={[filter.from, filter.to]}
+              onChange={([from, to]) => setFilter({ ...filter, from, to })}
+            />
+            <MultiSelect
+              label="What"
+              placeholder={filter.kinds.length ? undefined : 'Everything'}
+              value={filter.kinds}
+              onChange={(kinds) => setFilter({ ...filter, kinds })}
+              data={[
+                { value: 'conversations', label: 'Conversations' },
+                { value: 'memories', label: 'Memories' },
+                { value: 'daySummaries', label: 'Day summaries' },
+              ]}
+            />
+            <TagsInput
+              label="Memories tagged"
+              placeholder={filter.tags.length ? undefined : 'Any tag'}
+              value={filter.tags}
+              onChange={(tags) => setFilter({ ...filter, tags })}
+            />
+            <Checkbox
+              label="Include embeddings"
+              checked={filter.embeddings}
+              onChange={(e) => setFilter({ ...filter, embeddings: e.currentTarget.checked })}
+            />
+          </Stack>
+        </Fieldset>
         <PasswordInput
           label="Archive passphrase"
           description="Optional: encrypts the archive. It is not stored anywhere."
