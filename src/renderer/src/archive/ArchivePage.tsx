@@ -95,13 +95,15 @@ interface ExportFilter {
 
 /** The form's filter as the archive.export input: local days as whole days, empty choices left out. */
 function archiveFilter(f: ExportFilter): ChannelInput<'archive.export'>['filter'] {
-  return {
+  const filter = {
     ...(f.from ? { from: dayjs(f.from).startOf('day').toISOString() } : {}),
     ...(f.to ? { to: dayjs(f.to).endOf('day').toISOString() } : {}),
     ...(f.kinds.length ? { kinds: f.kinds } : {}),
     ...(f.tags.length ? { tags: f.tags } : {}),
-    embeddings: f.embeddings,
+    ...(f.embeddings ? { embeddings: true } : {}),
   };
+  // Nothing chosen: a whole export, recorded as unfiltered in the manifest.
+  return Object.keys(filter).length > 0 ? filter : undefined;
 }
 
 export function ExportCard() {
@@ -109,7 +111,7 @@ export function ExportCard() {
   const [path, setPath] = useState('');
   const [format, setFormat] = useState<'angelmem' | 'markdown'>('angelmem');
   const [passphrase, setPassphrase] = useState('');
-  const [filter, setFilter] = useState<ExportFilter>({ from: null, to: null, kinds: [], tags: [], embeddings: true });
+  const [filter, setFilter] = useState<ExportFilter>({ from: null, to: null, kinds: [], tags: [], embeddings: false });
   const exp = useCallMutation('archive.export');
 
   function submit(event: FormEvent) {

@@ -1,4 +1,5 @@
-// The export form sends only the filters the user chose: nothing chosen exports everything.
+// The export form sends only the filters the user chose: nothing chosen is a whole export, without
+// embeddings (as the CLI's default).
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { expect, test } from 'vitest';
@@ -21,7 +22,7 @@ function answer(_: string, input: unknown) {
   return { path, format: 'angelmem', encrypted: false, bytes: 2048, counts: COUNTS };
 }
 
-test('without filters everything is exported; chosen tags and no embeddings are sent as the filter', async () => {
+test('without choices nothing narrows the export; chosen tags and embeddings are sent as the filter', async () => {
   const bridge = fakeBridge(answer);
   renderUi(<ExportCard />, { profile: ADA });
   const user = userEvent.setup();
@@ -30,13 +31,12 @@ test('without filters everything is exported; chosen tags and no embeddings are 
   await screen.findByText('Exported');
   expect(bridge.calls.at(-1)).toEqual({
     channel: 'archive.export',
-    input: { profileId: ADA.id, path: '/tmp/all.angelmem', format: 'angelmem', filter: { embeddings: true } },
+    input: { profileId: ADA.id, path: '/tmp/all.angelmem', format: 'angelmem' },
   });
 
   await user.type(screen.getByLabelText('Memories tagged', { selector: 'input' }), 'work{Enter}');
   await user.click(screen.getByLabelText('Include embeddings'));
   await user.click(screen.getByRole('button', { name: 'Export' }));
   await waitFor(() => expect(bridge.calls).toHaveLength(2));
-  expect(bridge.calls[1]!.input).toMatchObject({ filter: { tags: ['work'], embeddings: false } });
-  expect((bridge.calls[1]!.input as { filter: object }).filter).not.toHaveProperty('from');
+  expect((bridge.calls[1]!.input as { filter: object }).filter).toEqual({ tags: ['work'], embeddings: true });
 });
