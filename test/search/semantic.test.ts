@@ -192,6 +192,21 @@ describe('searchWith', () => {
     expect(top.snippet.highlights.length).toBeGreaterThan(0);
   });
 
+  it('pages the fused list: a later page is the same slice of the whole list, keyword hits still highlighted', async () => {
+    const p = createHashedProvider(768);
+    await embedPending(t.db, p, { now });
+    const whole = await searchWith(t.db, p, { ...args('coffee', 'hybrid'), limit: 6 });
+    expect(whole.items.length).toBeGreaterThanOrEqual(4);
+    const page = await searchWith(t.db, p, { ...args('coffee', 'hybrid'), offset: 2, limit: 2 });
+    expect(page.items).toEqual(whole.items.slice(2, 4));
+    const fused = whole.items.map((h) => h.score);
+    expect([...fused].sort((a, b) => b - a)).toEqual(fused);
+    for (const h of whole.items) {
+      expect(h.score).toBe(h.explain.fused);
+      if (h.explain.keyword) expect(h.snippet.highlights.length).toBeGreaterThan(0);
+    }
+  });
+
   it('applies filters to semantic results', async () => {
     const p = createHashedProvider(768);
     await embedPending(t.db, p, { now });

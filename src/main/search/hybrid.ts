@@ -8,24 +8,49 @@ import type { SemanticHit } from './semantic';
 
 export const RRF_K = 60;
 
-export function fuse(keyword: readonly KeywordHit[], semantic: readonly SemanticHit[]): SearchHit[] {
-  const byKey = new Map<string, SearchHit>();
-  const key = (h: SearchHit) => `${h.kind}:${h.id}`;
-  for (const h of keyword) {
-    byKey.set(key(h), { ...h, explain: { ...h.explain, fused: 1 / (RRF_K + h.explain.keyword.rank) } });
-  }
+/** A keyword match to fuse: its identity and rank now, its hit (a snippet query) only if shown. */
+export interface FusableKeyword {
+  kind: SearchHit['kind'];
+  id: string;
+  rank: number;
+  hit(): KeywordHit;
+}
+
+interface Fused {
+  keyword?: FusableKeyword;
+  semantic?: SemanticHit;
+  fused: number;
+}
+
+/**
+ * The fused list's entries from `offset` to `offset + limit`. Ranking needs only identities and
+ * ranks, so keyword hits are materialised (snippet and all) for the returned page alone.
+ */
+export function fuse(
+  keyword: readonly FusableKeyword[],
+  semantic: readonly SemanticHit[],
+  offset: number,
+  limit: number,
+): SearchHit[] {
+  const byKey = new Map<string, Fused>();
+  const key = (h: { kind: string; id: string }) => `${h.kind}:${h.id}`;
+  for (const h of keyword) byKey.set(key(h), { keyword: h, fused: 1 / (RRF_K + h.rank) });
   for (const h of semantic) {
     const part = 1 / (RRF_K + h.explain.vector.rank);
     const seen = byKey.get(key(h));
     if (seen) {
-      // Keep the keyword hit's snippet: it has highlights.
-      seen.explain = { ...seen.explain, vector: h.explain.vector, fused: (seen.explain.fused ?? 0) + part };
-    } else {
-      byKey.set(key(h), { ...h, explain: { ...h.explain, fused: part } });
-    }
+      seen.semantic = h;
+      seen.fused += part;
+    } else byKey.set(key(h), { semantic: h, fused: part });
   }
-  const bestRank = (h: SearchHit) => Math.min(h.explain.keyword?.rank ?? Infinity, h.explain.vector?.rank ?? Infinity);
+  const bestRank = (f: Fused) => Math.min(f.keyword?.rank ?? Infinity, f.semantic?.explain.vector.rank ?? Infinity);
   return [...byKey.values()]
-    .sort((a, b) => (b.explain.fused ?? 0) - (a.explain.fused ?? 0) || bestRank(a) - bestRank(b))
-    .map((h) => ({ ...h, score: h.explain.fused ?? 0 }));
+    .sort((a, b) => b.fused - a.fused || bestRank(a) - bestRank(b))
+    .slice(offset, offset + limit)
+    .map((f): SearchHit => {
+      // A keyword hit keeps its snippet: it has highlights.
+      const base: SearchHit = f.keyword ? f.keyword.hit() : f.semantic!;
+      const vector = f.semantic?.explain.vector ?? base.explain.vector;
+      return { ...base, score: f.fused, explain: { ...base.explain, vector, fused: f.fused } };
+    });
 }

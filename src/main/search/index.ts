@@ -7,10 +7,10 @@
 //   - embedPending: fills in missing or stale vectors, batch by batch (embed.ts).
 // Semantic and hybrid fall back to keyword results with a notice, never an error, when there is no
 // provider, no vector yet for its model, or the provider fails on the query.
-import type { SearchFilters, SearchHit, SearchMode, SearchResponse } from '../../shared/models';
+import type { SearchFilters, SearchMode, SearchResponse } from '../../shared/models';
 import type { Db } from '../db/open';
-import { fuse } from './hybrid';
-import { keywordSearch } from './keyword';
+import { fuse, type FusableKeyword } from './hybrid';
+import { candidateId, keywordHit, keywordSearch, rankKeyword } from './keyword';
 import { parseQuery } from './query';
 import { INDEXING_NOTICE } from './segment-index';
 import { modelKey, type EmbeddingProvider } from './providers/port';
@@ -73,21 +73,29 @@ export async function searchWith(
   // Semantic mode needs only the page; hybrid takes both lists deeper so fusion can reorder.
   const depth = args.mode === 'semantic' ? args.offset + args.limit : Math.max(FUSION_DEPTH, args.offset + args.limit);
   const semantic = semanticSearch(db, { vector, model, filters: args.filters, limit: depth });
-  let ranked: SearchHit[] = semantic;
-  let match = parseQuery(args.query, { prefix: args.prefix }).match;
-  let indexing = false;
-  if (args.mode === 'hybrid') {
-    const keyword = keywordSearch(db, { ...args, offset: 0, limit: depth });
-    ranked = fuse(keyword.items, semantic);
-    match = keyword.match;
-    indexing = keyword.indexing === true;
+  if (args.mode === 'semantic') {
+    return {
+      mode: args.mode,
+      modeUsed: args.mode,
+      notice: null,
+      match: parseQuery(args.query, { prefix: args.prefix }).match,
+      model,
+      items: semantic.slice(args.offset, args.offset + args.limit),
+    };
   }
+  const keyword = rankKeyword(db, { ...args, offset: 0, limit: depth });
+  const fusable = keyword.candidates.map((c): FusableKeyword => ({
+    kind: c.k.kind,
+    id: candidateId(db, c),
+    rank: c.rank,
+    hit: () => keywordHit(db, keyword, c),
+  }));
   return {
     mode: args.mode,
     modeUsed: args.mode,
-    notice: indexing ? INDEXING_NOTICE : null,
-    match,
+    notice: keyword.indexing ? INDEXING_NOTICE : null,
+    match: keyword.match,
     model,
-    items: ranked.slice(args.offset, args.offset + args.limit),
+    items: fuse(fusable, semantic, args.offset, args.limit),
   };
 }

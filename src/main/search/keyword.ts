@@ -67,6 +67,8 @@ export interface KindSql {
   detail: string;
   /** The indexed text of one row by pk (for expanding prefixes before a snippet). */
   text: string;
+  /** The hit's id by pk, as `detail` names it. */
+  id: string;
   /** Filter clauses; each takes exactly one bound parameter. */
   time: string;
   trash: string | null;
@@ -94,6 +96,7 @@ export const KINDS: readonly KindSql[] = [
     columns: 'm.content AS c0',
     weights: [1],
     text: 'SELECT content FROM memories WHERE pk = ?',
+    id: 'SELECT id FROM memories WHERE pk = ?',
     detail:
       'm.id AS id, m.conversation_id AS conversationId, NULL AS startS, NULL AS endS, NULL AS title, m.created_at AS at',
     time: 'm.created_at',
@@ -111,6 +114,7 @@ export const KINDS: readonly KindSql[] = [
     columns: 'c.title AS c0, c.overview AS c1',
     weights: [2, 1],
     text: "SELECT title || ' ' || overview FROM conversations WHERE pk = ?",
+    id: 'SELECT id FROM conversations WHERE pk = ?',
     detail:
       'c.id AS id, c.id AS conversationId, NULL AS startS, NULL AS endS, c.title AS title, coalesce(c.started_at, c.created_at) AS at',
     ...CONVERSATION_FILTERS,
@@ -123,6 +127,7 @@ export const KINDS: readonly KindSql[] = [
     columns: 's.text AS c0',
     weights: [1],
     text: 'SELECT text FROM transcript_segments WHERE pk = ?',
+    id: "SELECT conversation_id || '#' || idx FROM transcript_segments WHERE pk = ?",
     detail:
       "c.id || '#' || s.idx AS id, c.id AS conversationId, s.start_s AS startS, s.end_s AS endS, c.title AS title, coalesce(c.started_at, c.created_at) AS at",
     ...CONVERSATION_FILTERS,
@@ -304,17 +309,38 @@ export function useSearchCache(db: Db): void {
   if (kib < SEARCH_CACHE_KIB) db.pragma(`cache_size = -${SEARCH_CACHE_KIB}`);
 }
 
-export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
+/** A ranked match before its snippet and item columns are read (those cost a MATCH each). */
+export interface KeywordCandidate {
+  k: KindSql;
+  pk: number;
+  bm25: number;
+  capped: boolean;
+  /** 1-based, over all kinds. */
+  rank: number;
+}
+
+export interface KeywordRanking {
+  match: string;
+  terms: ParsedTerm[];
+  filters: string[];
+  /** The first offset + limit candidates, best first. */
+  candidates: KeywordCandidate[];
+  indexing: boolean;
+}
+
+/** Ranks matches of every kind without reading their details: hybrid search fuses these and then
+ * reads details only for the page it shows. */
+export function rankKeyword(db: Db, args: KeywordArgs): KeywordRanking {
   useSearchCache(db);
   const parsed = parseQuery(args.query, { prefix: args.prefix });
   const { match, terms } = parsed;
-  if (match === '') return { match, items: [] };
+  const filters = activeFilters(args.filters);
+  if (match === '') return { match, terms, filters, candidates: [], indexing: false };
   // Segments are indexed in the background: a small tail is brought up to date here first.
   const { caughtUp } = catchUpSegmentIndex(db);
-  const filters = activeFilters(args.filters);
   const want = args.offset + args.limit;
   const cap = args.cap ?? DEFAULT_CANDIDATE_CAP;
-  const all: { k: KindSql; pk: number; bm25: number; capped: boolean }[] = [];
+  const all: Omit<KeywordCandidate, 'rank'>[] = [];
   for (const k of KINDS) {
     const where = whereFor(k, args.filters);
     if (!where) continue;
@@ -323,21 +349,41 @@ export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
   }
   // bm25 is negative, lower is better; ties keep the newest (highest pk) first.
   all.sort((a, b) => a.bm25 - b.bm25 || b.pk - a.pk);
-  const items = all.slice(args.offset, want).map((h, i): KeywordHit => {
-    const rank = args.offset + i + 1;
-    const row = detail(db, h.k, terms, match, h.pk);
-    return {
-      kind: h.k.kind,
-      id: row.id,
-      conversationId: row.conversationId,
-      startS: row.startS,
-      endS: row.endS,
-      title: row.title,
-      at: row.at,
-      snippet: parseSnippet(row.snippet),
-      score: -h.bm25,
-      explain: { keyword: { rank, bm25: h.bm25 }, vector: null, fused: null, filters, capped: h.capped },
-    };
-  });
-  return caughtUp ? { match, items } : { match, items, indexing: true };
+  const candidates = all.slice(0, want).map((c, i) => ({ ...c, rank: i + 1 }));
+  return { match, terms, filters, candidates, indexing: !caughtUp };
+}
+
+/** The id a candidate's hit will carry (what fusion matches semantic hits on), by pk alone. */
+export function candidateId(db: Db, c: KeywordCandidate): string {
+  return stmt(db, c.k.id).pluck().get(c.pk) as string;
+}
+
+/** A candidate with its snippet and item columns. */
+export function keywordHit(db: Db, ranking: KeywordRanking, c: KeywordCandidate): KeywordHit {
+  const row = detail(db, c.k, ranking.terms, ranking.match, c.pk);
+  return {
+    kind: c.k.kind,
+    id: row.id,
+    conversationId: row.conversationId,
+    startS: row.startS,
+    endS: row.endS,
+    title: row.title,
+    at: row.at,
+    snippet: parseSnippet(row.snippet),
+    score: -c.bm25,
+    explain: {
+      keyword: { rank: c.rank, bm25: c.bm25 },
+      vector: null,
+      fused: null,
+      filters: ranking.filters,
+      capped: c.capped,
+    },
+  };
+}
+
+export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
+  const ranking = rankKeyword(db, args);
+  const items = ranking.candidates.slice(args.offset).map((c) => keywordHit(db, ranking, c));
+  const { match, indexing } = ranking;
+  return indexing ? { match, items, indexing } : { match, items };
 }
