@@ -54,6 +54,9 @@ describe('parseQuery', () => {
     expect(parseQuery('balcony tomat ', { prefix: true }).match).toBe('"balcony" AND "tomat"');
     // An exclusion is never the type-ahead word.
     expect(parseQuery('dana -cof', { prefix: true }).match).toBe('"dana" NOT "cof"');
+    // One letter is a word until a second one is typed.
+    expect(parseQuery('balcony t', { prefix: true }).match).toBe('"balcony" AND "t"');
+    expect(parseQuery('balcony to', { prefix: true }).match).toBe('"balcony" AND "to"*');
   });
 
   it('splits words the tokenizer splits into a phrase', () => {

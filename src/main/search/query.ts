@@ -9,7 +9,9 @@
 //   -word  -"a b"   exclusion: results must not contain it
 //   word*           prefix: any word starting with "word"
 // With `prefix: true` (type-ahead) the last positive bare word is a prefix too, unless the input ends
-// in whitespace (the user finished that word).
+// in whitespace (the user finished that word) or the word is a single character: the keyword indexes
+// keep prefix indexes for 2 to 4 characters (migration 0080), and one letter would merge the doclists
+// of a good part of the vocabulary on every keystroke to match nearly every row anyway.
 //
 // A bare word that unicode61 would split (e-mail, 10:30, o'clock) becomes a phrase of its pieces, which
 // is what FTS5 does with such text when indexing. CJK text has no spaces, so unicode61 indexes a whole
@@ -84,6 +86,9 @@ function termExpression(t: ParsedTerm): string {
   return t.prefix ? `${quote(t.words)}*` : quote(t.words);
 }
 
+/** Characters the type-ahead word needs before it is searched as a prefix. */
+export const MIN_TYPE_AHEAD = 2;
+
 export function parseQuery(input: string, options: { prefix?: boolean } = {}): ParsedQuery {
   const terms: ParsedTerm[] = [];
   for (const piece of lex(input)) {
@@ -101,7 +106,8 @@ export function parseQuery(input: string, options: { prefix?: boolean } = {}): P
   if (options.prefix && !/\s$/u.test(input)) {
     const last = terms.findLast((t) => !t.negated);
     const lastPiece = lex(input).at(-1);
-    if (last && last === terms.at(-1) && lastPiece && !lastPiece.quoted) last.prefix = true;
+    const long = last && (last.words.length > 1 || [...last.words[0]!].length >= MIN_TYPE_AHEAD);
+    if (last && long && last === terms.at(-1) && lastPiece && !lastPiece.quoted) last.prefix = true;
   }
   const positive = terms.filter((t) => !t.negated);
   // FTS5 has no unary NOT: a query of exclusions alone cannot be asked, so it matches nothing.

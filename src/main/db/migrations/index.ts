@@ -7,6 +7,7 @@ import * as segmentIndex from './0040-segment-index';
 import * as embeddingUsage from './0050-embedding-usage';
 import * as vectors from './0060-vectors';
 import * as actionItemSync from './0070-action-item-sync';
+import * as ftsPrefix from './0080-fts-prefix';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: 50, name: 'embedding-usage', up: embeddingUsage.up },
   { version: 60, name: 'vectors', up: vectors.up },
   { version: 70, name: 'action-item-sync', up: actionItemSync.up },
+  { version: 80, name: 'fts-prefix', up: ftsPrefix.up },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)?.version ?? 0;
