@@ -8,7 +8,7 @@ import { createHashedProvider } from '../../src/main/search/providers/hashed';
 import { modelKey } from '../../src/main/search/providers/port';
 import { semanticSearch } from '../../src/main/search/semantic';
 import { updateMemory } from '../../src/main/db/repos/memories';
-import { indexFor, prepareIndex } from '../../src/main/search/vector-index';
+import { BinaryIndex, indexFor, prepareIndex } from '../../src/main/search/vector-index';
 import { binaryCode, CODE_BITS } from '../../src/main/search/vectors';
 import { openTestDb, testContext, type TestDb } from '../support/db';
 import { addMemory } from './fixture';
@@ -119,4 +119,39 @@ it('codes vectors so that Hamming distance grows with the angle', () => {
   const ones = [...binaryCode(sparse)].reduce((n, w) => n + hamming(new Uint32Array([w]), new Uint32Array([0])), 0);
   expect(ones).toBeGreaterThan(CODE_BITS * 0.3);
   expect(ones).toBeLessThan(CODE_BITS * 0.7);
+});
+
+it('in a large index, the 256-bit first pass keeps what the whole-code scan ranks nearest', () => {
+  // 20,000 random directions plus a few planted at growing angles from the query.
+  let seed = 42;
+  // mulberry32: a seeded generator whose 32-bit state arithmetic stays exact in JS.
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return (((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
+  };
+  const vector = () => Float32Array.from({ length: 768 }, random);
+  const query = vector();
+  const index = new BinaryIndex('test');
+  const add = (pk: number, v: Float32Array) => index.addOne(pk, Buffer.from(binaryCode(v).buffer));
+  for (let pk = 1; pk <= 20_000; pk++) add(pk, vector());
+  const planted = [0.2, 0.5, 0.8, 1.1, 1.4].map((w, i) => {
+    const noise = vector();
+    add(
+      100_000 + i,
+      query.map((x, k) => x + w * noise[k]!),
+    );
+    return 100_000 + i;
+  });
+  // Candidates come in slot order; semantic.ts orders them by exact distance.
+  const whole = index.nearest(query, 200, Infinity);
+  const twoStage = index.nearest(query, 200, 0);
+  expect(twoStage).toHaveLength(200);
+  for (const pk of planted) {
+    expect(whole).toContain(pk);
+    expect(twoStage).toContain(pk);
+  }
+  const kept = twoStage.filter((pk) => whole.includes(pk)).length;
+  expect(kept / whole.length).toBeGreaterThanOrEqual(0.9);
 });
