@@ -5,8 +5,11 @@
 // match: ~380 ms for "mee" on the 1,000,000-memory bench vault, where "meeting" alone takes ~1 ms.
 // With the prefix index the newest matches of `mee*` stream like those of a word (~0.5 ms for 2,001
 // of them over 300,000 memories, against 18 ms). Longer prefixes name few words, so they merge
-// little. The cost, measured on 300,000 bench memories: the index is ~2.6x larger and indexing a row
-// ~1.3x slower.
+// little. The cost: on 300,000 bench memories the index is ~2.6x larger and indexing a row ~1.3x
+// slower; the background segment indexer's catch-up rate in the webhook bench fell from ~133,000 to
+// ~49,000 segments/s (short lines, many repeated words), still ~500 deliveries/s of 93 segments,
+// far above what OMI sends. Transcript lines are most of a vault's text, and one search lists all
+// three kinds, so the slowest kind would set the type-ahead latency: all three get the index.
 //
 // FTS5 fixes its options at creation, so each table is dropped and created again under its old
 // name (the triggers on memories and conversations name it and need no change):
