@@ -39,6 +39,17 @@ const PREFIX_WORDS = 8;
 const SHORTLIST_FACTOR = 32;
 const SHORTLIST_MIN = 8_192;
 
+/** Hamming distance between the query's first `words` words and the code at `at`. V8 inlines it:
+ * as fast as the loop written out in place. */
+function hamming(q: Uint32Array, codes: Uint32Array, at: number, words: number): number {
+  let d = 0;
+  for (let w = 0; w < words; w++) {
+    const x = q[w]! ^ codes[at + w]!;
+    d += POP16[x & 0xffff]! + POP16[x >>> 16]!;
+  }
+  return d;
+}
+
 /**
  * The positions of the `count` smallest of `distances[0..n)` (ties broken by position), given their
  * histogram: one pass finds the cut-off distance, a second collects the positions.
@@ -112,46 +123,18 @@ export class BinaryIndex {
   nearest(query: Float32Array, count: number, twoStageAbove = TWO_STAGE_ABOVE): number[] {
     const q = binaryCode(query);
     const { codes, prefixes, distances, size } = this;
-    // Local copies: an imported binding read in the loop can be a getter call in unbundled code.
-    const words = CODE_WORDS;
-    const pop = POP16;
     if (size <= twoStageAbove) {
       const histogram = new Uint32Array(CODE_BITS + 1);
-      for (let n = 0, at = 0; n < size; n++, at += words) {
-        let d = 0;
-        for (let w = 0; w < words; w++) {
-          const x = q[w]! ^ codes[at + w]!;
-          d += pop[x & 0xffff]! + pop[x >>> 16]!;
-        }
-        distances[n] = d;
-        histogram[d]!++;
-      }
+      for (let n = 0; n < size; n++) histogram[(distances[n] = hamming(q, codes, n * CODE_WORDS, CODE_WORDS))]!++;
       return Array.from(smallest(distances, size, histogram, count), (n) => this.pks[n]!);
     }
-    const pw = PREFIX_WORDS;
-    const first = new Uint32Array(pw * 32 + 1);
-    for (let n = 0, at = 0; n < size; n++, at += pw) {
-      let d = 0;
-      for (let w = 0; w < pw; w++) {
-        const x = q[w]! ^ prefixes[at + w]!;
-        d += pop[x & 0xffff]! + pop[x >>> 16]!;
-      }
-      distances[n] = d;
-      first[d]!++;
-    }
+    const first = new Uint32Array(PREFIX_WORDS * 32 + 1);
+    for (let n = 0; n < size; n++) first[(distances[n] = hamming(q, prefixes, n * PREFIX_WORDS, PREFIX_WORDS))]!++;
     const shortlist = smallest(distances, size, first, Math.max(count * SHORTLIST_FACTOR, SHORTLIST_MIN));
     const full = new Uint16Array(shortlist.length);
     const second = new Uint32Array(CODE_BITS + 1);
-    for (let i = 0; i < shortlist.length; i++) {
-      const at = shortlist[i]! * words;
-      let d = 0;
-      for (let w = 0; w < words; w++) {
-        const x = q[w]! ^ codes[at + w]!;
-        d += pop[x & 0xffff]! + pop[x >>> 16]!;
-      }
-      full[i] = d;
-      second[d]!++;
-    }
+    for (let i = 0; i < shortlist.length; i++)
+      second[(full[i] = hamming(q, codes, shortlist[i]! * CODE_WORDS, CODE_WORDS))]!++;
     return Array.from(smallest(full, shortlist.length, second, count), (i) => this.pks[shortlist[i]!]!);
   }
 }

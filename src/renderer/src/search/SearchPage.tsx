@@ -41,11 +41,15 @@ export function SearchPage() {
   const [mode, setMode] = useState<SearchMode>('keyword');
   const [kinds, setKinds] = useState<string[]>(KINDS.map((k) => k.value));
   const [includeTrash, setIncludeTrash] = useState(false);
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const [typed] = useDebouncedValue(text, 200);
+  const query = typed.trim();
+  // Type-ahead: the last word is a prefix until a space says it is finished.
+  const prefix = !/\s$/u.test(typed);
 
   const input = {
     profileId,
     query,
+    prefix,
     mode,
     filters: { includeTrash, kinds: kinds as SearchKind[] },
     limit: 50,
