@@ -121,7 +121,7 @@ it('codes vectors so that Hamming distance grows with the angle', () => {
   expect(ones).toBeLessThan(CODE_BITS * 0.7);
 });
 
-it('in a large index, the 256-bit first pass keeps what the whole-code scan ranks nearest', () => {
+it('in a large index, the 256-bit first pass keeps what the whole-code scan ranks nearest; SIMD scans as JS does', () => {
   // 20,000 random directions plus a few planted at growing angles from the query.
   let seed = 42;
   // mulberry32: a seeded generator whose 32-bit state arithmetic stays exact in JS.
@@ -134,7 +134,17 @@ it('in a large index, the 256-bit first pass keeps what the whole-code scan rank
   const vector = () => Float32Array.from({ length: 768 }, random);
   const query = vector();
   const index = new BinaryIndex('test');
-  const add = (pk: number, v: Float32Array) => index.addOne(pk, Buffer.from(binaryCode(v).buffer));
+  // The same codes scanned by the JS loop, to check the WebAssembly SIMD kernel against.
+  const plain = new BinaryIndex('test', { simd: false });
+  expect(index.usesSimd).toBe(true);
+  expect(plain.usesSimd).toBe(false);
+  const add = (pk: number, v: Float32Array) => {
+    // At an odd offset, as a blob inside a larger buffer can be.
+    const code = Buffer.alloc(97).subarray(1);
+    code.set(new Uint8Array(binaryCode(v).buffer));
+    index.addOne(pk, code);
+    plain.addOne(pk, code);
+  };
   for (let pk = 1; pk <= 20_000; pk++) add(pk, vector());
   const planted = [0.2, 0.5, 0.8, 1.1, 1.4].map((w, i) => {
     const noise = vector();
@@ -154,4 +164,8 @@ it('in a large index, the 256-bit first pass keeps what the whole-code scan rank
   }
   const kept = twoStage.filter((pk) => whole.includes(pk)).length;
   expect(kept / whole.length).toBeGreaterThanOrEqual(0.9);
+  for (const q of [query, vector(), vector()]) {
+    expect(index.nearest(q, 200, Infinity)).toEqual(plain.nearest(q, 200, Infinity));
+    expect(index.nearest(q, 50, 0)).toEqual(plain.nearest(q, 50, 0));
+  }
 });
