@@ -1,7 +1,7 @@
 // Search (DESIGN.md §7): what the folder offers to the composition root.
 //   - keyword: FTS5 bm25 over memories, conversations and segments (keyword.ts, query.ts);
 //   - semantic: cosine over stored vectors of the provider's model, through an in-memory binary
-//     index above 20,000 vectors (semantic.ts, vector-index.ts, vectors.ts);
+//     index above 2,000 vectors (semantic.ts, vector-index.ts, hamming-simd.ts, vectors.ts);
 //   - hybrid: reciprocal-rank fusion of the two (hybrid.ts);
 //   - providers: Gemini, Ollama and a deterministic hashed embedder behind one port (providers/);
 //   - embedPending: fills in missing or stale vectors, batch by batch (embed.ts).
