@@ -19,7 +19,7 @@
 //     search answers with what is indexed and says transcripts are still being indexed.
 import type Database from 'better-sqlite3-multiple-ciphers';
 
-export const FTS_PREFIX = "prefix = '2 3 4'";
+const FTS_PREFIX = "prefix = '2 3 4'";
 
 const sql = /* sql */ `
 DROP TABLE fts_memories;
