@@ -565,12 +565,17 @@ export function applyStaged(
   format: string,
   ctx: WriteContext,
 ): ImportReport {
-  return db.transaction(() => {
-    const a = new Applier(db, strategy, ctx);
-    for (const record of staged.conversations) a.add({ key: 'conversations', record });
-    for (const record of staged.memories) a.add({ key: 'memories', record });
-    for (const record of staged.daySummaries) a.add({ key: 'daySummaries', record });
-    for (const record of staged.embeddings) a.add({ key: 'embeddings', record });
-    return a.finish(format);
-  })();
+  // IMMEDIATE, as job.ts does for archives: a deferred transaction reads first and then upgrades to a
+  // write, and if another connection (the main thread's segment indexer) committed in between, SQLite
+  // answers SQLITE_BUSY at once instead of waiting out the busy timeout.
+  return db
+    .transaction(() => {
+      const a = new Applier(db, strategy, ctx);
+      for (const record of staged.conversations) a.add({ key: 'conversations', record });
+      for (const record of staged.memories) a.add({ key: 'memories', record });
+      for (const record of staged.daySummaries) a.add({ key: 'daySummaries', record });
+      for (const record of staged.embeddings) a.add({ key: 'embeddings', record });
+      return a.finish(format);
+    })
+    .immediate();
 }
