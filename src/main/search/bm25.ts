@@ -58,31 +58,16 @@ export function documentFrequency(db: Db, fts: string, expression: string, cap: 
   return Math.min(rows, Math.max(walked.length, Math.round((walked.length / span) * rows)));
 }
 
-/** Drops the combining marks NFKD leaves (a loop: \p{M} with the u flag is several times slower). */
-function stripMarks(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const mark =
-      (c >= 0x300 && c <= 0x36f) ||
-      (c >= 0x1ab0 && c <= 0x1aff) ||
-      (c >= 0x1dc0 && c <= 0x1dff) ||
-      (c >= 0x20d0 && c <= 0x20ff) ||
-      (c >= 0xfe20 && c <= 0xfe2f) ||
-      c === 0x3099 ||
-      c === 0x309a;
-    if (!mark) out += text[i];
-  }
-  return out;
-}
+/** The combining marks NFKD leaves, as unicode61's remove_diacritics drops them. Explicit ranges: a
+ * class of BMP ranges runs several times faster in V8 than \p{M} with the u flag. */
+// eslint-disable-next-line no-misleading-character-class -- ranges of combining marks, on purpose
+const MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]/g;
+const NON_ASCII = /[^\0-\x7f]/;
 
 /** Lower case without diacritics, as unicode61 remove_diacritics folds (ASCII text skips NFKD). */
 function fold(text: string): string {
   const lower = text.toLowerCase();
-  for (let i = 0; i < lower.length; i++) {
-    if (lower.charCodeAt(i) > 0x7f) return stripMarks(lower.normalize('NFKD'));
-  }
-  return lower;
+  return NON_ASCII.test(lower) ? lower.normalize('NFKD').replace(MARKS, '') : lower;
 }
 
 const WORDISH = /[\p{L}\p{N}]/u;
@@ -105,9 +90,21 @@ function frequency(text: string, needle: string, prefix: boolean): number {
   return n;
 }
 
-/** Words in the text, counted as runs of non-space characters. */
+const OTHER_SPACE = /[\n\t\r]/;
+
+/** Words in the text, counted as runs of non-space characters. Text separated by plain spaces alone
+ * (nearly all of it) is counted with indexOf, ~2x faster than a loop over every character. */
 function wordCount(text: string): number {
   let n = 0;
+  if (!OTHER_SPACE.test(text)) {
+    for (let i = 0; i < text.length;) {
+      const space = text.indexOf(' ', i);
+      const end = space === -1 ? text.length : space;
+      if (end > i) n++;
+      i = end + 1;
+    }
+    return n;
+  }
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
