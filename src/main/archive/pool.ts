@@ -5,47 +5,12 @@
 //
 // A worker cannot share the main thread's connection, so it opens its own with the vault's raw key
 // (ENVIRONMENT.md: well under a millisecond; the key never leaves the process).
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import type { ImportReport } from '../../shared/models';
 import { AppError } from '../errors';
+import { workerSpec } from '../worker-spec';
 import { fromWire, type ImportJob, type JobProgress, type WorkerReply, type WorkerRequest } from './job';
-
-/**
- * When this module runs from TypeScript source (under vitest), the worker is worker.ts: Node
- * transforms the types itself, and this resolve hook adds the `.ts` that extensionless imports leave out.
- */
-const RESOLVE_HOOK = `export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (err) {
-    const relative = specifier.startsWith('./') || specifier.startsWith('../');
-    if (!relative || /\\.[cm]?[jt]s$/.test(specifier)) throw err;
-    try {
-      return await next(specifier + '.ts', context);
-    } catch {
-      return next(specifier + '/index.ts', context);
-    }
-  }
-}`;
-const RESOLVE_TS = `data:text/javascript,${encodeURIComponent(
-  `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`)});`,
-)}`;
-
-function workerSpec(): { url: URL; execArgv: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return {
-      url: new URL('./worker.ts', here),
-      execArgv: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', '--import', RESOLVE_TS],
-    };
-  }
-  // A build puts its entries in out/main and shared chunks in out/main/chunks; the worker is an entry.
-  const url = [new URL('./archive-worker.js', here), new URL('../archive-worker.js', here)].find((u) => existsSync(u));
-  if (!url) throw new AppError('INTERNAL', 'this build has no archive worker (out/main/archive-worker.js)');
-  return { url, execArgv: [] };
-}
 
 interface Running {
   id: number;
@@ -78,7 +43,7 @@ export function createImportPool(worker?: URL): ImportPool {
   }
 
   function start(): Worker {
-    const spec = worker ? { url: worker, execArgv: [] } : workerSpec();
+    const spec = worker ? { url: worker, execArgv: [] } : workerSpec(import.meta.url, './worker.ts', 'archive-worker');
     const w = new Worker(spec.url, { execArgv: spec.execArgv });
     w.unref();
     w.on('message', (m: WorkerReply) => {
