@@ -13,6 +13,8 @@ export default defineConfig({
           cli: resolve(import.meta.dirname, 'src/main/cli/index.ts'),
           // The archive import worker thread (src/main/archive/pool.ts finds it beside the entries).
           'archive-worker': resolve(import.meta.dirname, 'src/main/archive/worker.ts'),
+          // The search worker thread (src/main/search/ranker.ts finds it the same way).
+          'search-worker': resolve(import.meta.dirname, 'src/main/search/worker.ts'),
         },
       },
     },

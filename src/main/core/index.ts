@@ -25,6 +25,7 @@ import { createWebhookService } from '../webhook/service';
 import type { WriteContext } from '../db/repos/audit';
 import { AppError, toErrorInfo } from '../errors';
 import { createVault, WEBHOOK_SECRET_KEY, type Session } from '../profiles/vault';
+import { databasePath } from '../profiles/registry';
 import { createArchiveService } from '../archive';
 import {
   createSyncService,
@@ -126,6 +127,10 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
     now: () => deps.clock.now(),
     logger: deps.logger,
     relay: deps.embedding,
+    connection(profileId) {
+      const session = vault.session(profileId);
+      return { dbPath: databasePath(session.dir), dbKey: session.dbKey };
+    },
   });
 
   const webhook = createWebhookService({
@@ -246,6 +251,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
       // Sync stops with the lock; a pass in flight fails on the closed vault and loses nothing.
       void sync.forget(profileId);
       void search.relay.forget(profileId);
+      void search.forget(profileId);
       const summary = vault.lock(profileId);
       metrics.forget(summary.id);
       emit('profiles.changed', { profileId: summary.id, locked: true });
@@ -262,6 +268,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
       // Its sync scheduler stops first; the listener stops routing to it once the folder is gone.
       await sync.forget(id);
       await search.relay.forget(id);
+      await search.forget(id);
       const deleted = vault.remove(id, confirmName);
       metrics.forget(id);
       webhook.invalidate();
@@ -454,6 +461,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
       metrics.stop();
       sync.halt();
       search.relay.halt();
+      void search.halt();
       vault.closeAll();
       listeners.clear();
     },

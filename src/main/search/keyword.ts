@@ -232,7 +232,14 @@ interface DetailRow {
  * 20 ms here. */
 export const SCORE_HERE_ABOVE = 200_000;
 
-function rankKind(db: Db, k: KindSql, q: ParsedQuery, where: Where, want: number, cap: number) {
+/** One kind's ranked matches: its `want` best among its newest `cap`, and whether it had more. */
+export interface RankedKind {
+  capped: boolean;
+  ranked: { pk: number; score: number }[];
+}
+
+/** Ranks one kind's matches (the search worker runs this too, on its own connection). */
+export function rankKind(db: Db, k: KindSql, q: ParsedQuery, where: Where, want: number, cap: number): RankedKind {
   const terms = scoredTerms(db, k.fts, q.terms, cap);
   const here = terms.some((t) => t.hits > SCORE_HERE_ABOVE);
   // The newest cap+1 matches, walked in rowid order (FTS5's cheap direction), ranked below.
@@ -328,9 +335,25 @@ export interface KeywordRanking {
   indexing: boolean;
 }
 
-/** Ranks matches of every kind without reading their details: hybrid search fuses these and then
- * reads details only for the page it shows. */
-export function rankKeyword(db: Db, args: KeywordArgs): KeywordRanking {
+/** Ranks one kind elsewhere (the search worker, ranker.ts); rankKeywordWith runs it beside the rest. */
+export type RankElsewhere = (
+  kind: SearchKind,
+  q: ParsedQuery,
+  where: Where,
+  want: number,
+  cap: number,
+) => Promise<RankedKind>;
+
+interface RankingPlan {
+  parsed: ParsedQuery;
+  filters: string[];
+  want: number;
+  cap: number;
+  caughtUp: boolean;
+  kinds: { k: KindSql; where: Where }[];
+}
+
+function plan(db: Db, args: KeywordArgs): RankingPlan | KeywordRanking {
   useSearchCache(db);
   const parsed = parseQuery(args.query, { prefix: args.prefix });
   const { match, terms } = parsed;
@@ -338,19 +361,59 @@ export function rankKeyword(db: Db, args: KeywordArgs): KeywordRanking {
   if (match === '') return { match, terms, filters, candidates: [], indexing: false };
   // Segments are indexed in the background: a small tail is brought up to date here first.
   const { caughtUp } = catchUpSegmentIndex(db);
-  const want = args.offset + args.limit;
-  const cap = args.cap ?? DEFAULT_CANDIDATE_CAP;
-  const all: Omit<KeywordCandidate, 'rank'>[] = [];
+  const kinds: RankingPlan['kinds'] = [];
   for (const k of KINDS) {
     const where = whereFor(k, args.filters);
-    if (!where) continue;
-    const { capped, ranked } = rankKind(db, k, parsed, where, want, cap);
-    for (const r of ranked) all.push({ k, pk: r.pk, bm25: r.score, capped });
+    if (where) kinds.push({ k, where });
   }
+  const want = args.offset + args.limit;
+  return { parsed, filters, want, cap: args.cap ?? DEFAULT_CANDIDATE_CAP, caughtUp, kinds };
+}
+
+function merge(p: RankingPlan, results: RankedKind[]): KeywordRanking {
+  const all: Omit<KeywordCandidate, 'rank'>[] = [];
+  p.kinds.forEach(({ k }, i) => {
+    const { capped, ranked } = results[i]!;
+    for (const r of ranked) all.push({ k, pk: r.pk, bm25: r.score, capped });
+  });
   // bm25 is negative, lower is better; ties keep the newest (highest pk) first.
   all.sort((a, b) => a.bm25 - b.bm25 || b.pk - a.pk);
-  const candidates = all.slice(0, want).map((c, i) => ({ ...c, rank: i + 1 }));
-  return { match, terms, filters, candidates, indexing: !caughtUp };
+  const candidates = all.slice(0, p.want).map((c, i) => ({ ...c, rank: i + 1 }));
+  const { match, terms } = p.parsed;
+  return { match, terms, filters: p.filters, candidates, indexing: !p.caughtUp };
+}
+
+/** Ranks matches of every kind without reading their details: hybrid search fuses these and then
+ * reads details only for the page it shows. */
+export function rankKeyword(db: Db, args: KeywordArgs): KeywordRanking {
+  const p = plan(db, args);
+  if (!('kinds' in p)) return p;
+  return merge(
+    p,
+    p.kinds.map(({ k, where }) => rankKind(db, k, p.parsed, where, p.want, p.cap)),
+  );
+}
+
+/**
+ * rankKeyword with the kinds in `offload` ranked by `elsewhere` while this thread ranks the others.
+ * Same result; a kind whose ranking elsewhere fails is ranked here instead. The call returns once
+ * this thread's share is done (its first await), so a caller can do more work before awaiting it.
+ */
+export async function rankKeywordWith(
+  db: Db,
+  args: KeywordArgs,
+  elsewhere: RankElsewhere,
+  offload: readonly SearchKind[],
+): Promise<KeywordRanking> {
+  const p = plan(db, args);
+  if (!('kinds' in p)) return p;
+  const away = p.kinds.map(({ k, where }) =>
+    offload.includes(k.kind) ? elsewhere(k.kind, p.parsed, where, p.want, p.cap) : null,
+  );
+  const local = (i: number) => rankKind(db, p.kinds[i]!.k, p.parsed, p.kinds[i]!.where, p.want, p.cap);
+  const here = away.map((a, i) => (a ? null : local(i)));
+  const results = await Promise.all(away.map((a, i) => (a ? a.catch(() => local(i)) : Promise.resolve(here[i]!))));
+  return merge(p, results);
 }
 
 /** The id a candidate's hit will carry (what fusion matches semantic hits on), by pk alone. */
@@ -381,9 +444,13 @@ export function keywordHit(db: Db, ranking: KeywordRanking, c: KeywordCandidate)
   };
 }
 
-export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
-  const ranking = rankKeyword(db, args);
-  const items = ranking.candidates.slice(args.offset).map((c) => keywordHit(db, ranking, c));
+/** The page of a ranking from `offset`, with snippets. */
+export function keywordPage(db: Db, ranking: KeywordRanking, offset: number): KeywordResult {
+  const items = ranking.candidates.slice(offset).map((c) => keywordHit(db, ranking, c));
   const { match, indexing } = ranking;
   return indexing ? { match, items, indexing } : { match, items };
+}
+
+export function keywordSearch(db: Db, args: KeywordArgs): KeywordResult {
+  return keywordPage(db, rankKeyword(db, args), args.offset);
 }

@@ -10,6 +10,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../logging';
 import { pendingCount, redacts } from './embed';
 import { searchWith, type SearchArgs } from './index';
+import { createRanker, type Ranker } from './ranker';
 import { modelKey, type EmbeddingProvider } from './providers/port';
 import { createEmbeddingRelay, type DrainReport, type RelayPorts } from './relay';
 import { redact } from './providers/redact';
@@ -24,6 +25,11 @@ export interface SearchServiceDeps {
   logger: Logger;
   /** Tunables of the embedding relay (tests, benchmarks). */
   relay?: Partial<RelayPorts>;
+  /**
+   * The vault file and raw key of an unlocked profile, for the search worker's own connection
+   * (ranker.ts). Without it every query is ranked on this thread.
+   */
+  connection?: (profileId: string) => { dbPath: string; dbKey: Buffer };
 }
 
 /** How long the per-model vector counts that pick the serving model are trusted without a write. */
@@ -32,6 +38,25 @@ const COUNTS_TTL_MS = 60_000;
 export function createSearchService(deps: SearchServiceDeps) {
   let env: Env = {};
   const counts = new WeakMap<Db, { at: number; byModel: Map<string, number> }>();
+  /** Each unlocked profile's search worker, with the connection it was started for. */
+  const rankers = new Map<string, { db: Db; ranker: Ranker }>();
+
+  /** The profile's search worker: started on its first query (which is ranked here meanwhile) and
+   * again after a re-unlock; one that stopped stays stopped for the session (ranker.ts). */
+  function rankerFor(profileId: string, db: Db): Ranker | null {
+    if (!deps.connection) return null;
+    const running = rankers.get(profileId);
+    if (running?.db === db) return running.ranker;
+    if (running) void running.ranker.close();
+    const { dbPath, dbKey } = deps.connection(profileId);
+    const ranker = createRanker(dbPath, dbKey, {
+      onStopped: (why) => {
+        if (why !== 'closed') deps.logger.warn({ why }, 'search worker stopped; queries are ranked on the main thread');
+      },
+    });
+    rankers.set(profileId, { db, ranker });
+    return ranker;
+  }
 
   const relay = createEmbeddingRelay({
     session: (profileId) => ({ db: deps.db(profileId) }),
@@ -105,9 +130,24 @@ export function createSearchService(deps: SearchServiceDeps) {
 
     query(profileId: string, args: SearchArgs): Promise<SearchResponse> {
       const db = deps.db(profileId);
+      const ranker = rankerFor(profileId, db);
       const config = embeddingConfig(db, env);
-      if (!config) return searchWith(db, null, args);
-      return searchWith(db, forQueries(db, config, servingProvider(db, config.provider)), args);
+      if (!config) return searchWith(db, null, args, ranker);
+      return searchWith(db, forQueries(db, config, servingProvider(db, config.provider)), args, ranker);
+    },
+
+    /** Stops the profile's search worker (lock, delete); the next query after an unlock starts one. */
+    async forget(profileId: string): Promise<void> {
+      const running = rankers.get(profileId);
+      rankers.delete(profileId);
+      await running?.ranker.close();
+    },
+
+    /** Stops every search worker (the host is closing). */
+    async halt(): Promise<void> {
+      const all = [...rankers.values()];
+      rankers.clear();
+      await Promise.all(all.map((r) => r.ranker.close()));
     },
 
     /** The background embedding relay: start/stop/forget/halt per profile, kick, status. */
