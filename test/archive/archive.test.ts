@@ -358,3 +358,51 @@ test('Markdown export of the fixtures matches the reviewed output', async () => 
   expect(again.ok).toBe(false);
   expect(readdirSync(dir.path).filter((n) => n.includes('.tmp'))).toEqual([]);
 });
+
+test('imported rows are in the keyword index, a twin replaced within the same import included', async () => {
+  const a = await profile('A');
+  const memory = (id: string, content: string) => ({
+    id,
+    content,
+    category: 'interesting',
+    created_at: '2025-01-01T00:00:00Z',
+  });
+  // Under overwrite the second twin replaces the first within the same import: the index must hold
+  // the second text only.
+  writeFileSync(
+    file('twins.json'),
+    JSON.stringify([
+      memory('twin', 'walrus first copy'),
+      memory('other', 'walrus other'),
+      memory('twin', 'narwhal copy'),
+    ]),
+  );
+  const r = must(
+    await host.core.invoke('archive.import', {
+      profileId: a,
+      path: file('twins.json'),
+      format: 'omi-memories',
+      strategy: 'overwrite',
+    }),
+  );
+  expect(r.counts.memories).toMatchObject({ inserted: 2, replaced: 1 });
+  writeFileSync(file('c.json'), `[${readFileSync(fixture('conversation-created.json'), 'utf8')}]`);
+  must(await host.core.invoke('archive.import', { profileId: a, path: file('c.json'), format: 'omi-conversations' }));
+
+  const ids = async (query: string) =>
+    must(await host.core.invoke('search.query', { profileId: a, query })).items.map((h) => h.id);
+  expect(await ids('walrus')).toEqual(['other']);
+  expect(await ids('narwhal')).toEqual(['twin']);
+  expect(await ids('first')).toEqual([]);
+  expect((await ids('hardware')).length).toBeGreaterThan(0);
+  for (const fts of ['fts_memories', 'fts_conversations']) {
+    db(a).prepare(`INSERT INTO ${fts} (${fts}, rank) VALUES ('integrity-check', 1)`).run();
+  }
+  const triggers = db(a)
+    .prepare("SELECT name FROM sqlite_master WHERE name IN ('memories_fts_insert', 'conversations_fts_insert')")
+    .pluck()
+    .all();
+  expect(triggers.sort()).toEqual(['conversations_fts_insert', 'memories_fts_insert']);
+  must(await host.core.invoke('memories.create', { profileId: a, content: 'a dugong after the import' }));
+  expect(await ids('dugong')).toHaveLength(1);
+});
