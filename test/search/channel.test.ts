@@ -2,7 +2,7 @@
 // vault: validation at the boundary, ranked results with ids, kinds, snippets and scores, --json, and
 // semantic/hybrid answering with keyword results and a notice instead of an error.
 import { PassThrough, Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/main/cli/run';
 import type { SearchResponse } from '../../src/shared/models';
 import { startFakeOllama } from '../fakes/ollama-server';
@@ -46,6 +46,20 @@ describe('search.query', () => {
       }),
     );
     expect(r.items.map((h) => [h.id, h.startS])).toEqual([['c-standup#1', 30.5]]);
+  });
+
+  it('starts the search worker with the first query, answers the same through it, and stops it on lock', async () => {
+    const other = must(
+      await t.core.invoke('profiles.create', { name: 'worker', protection: { kind: 'passphrase', passphrase: PASS } }),
+    ).profile.id;
+    buildVault(t.core.vault.session(other).db);
+    const search = t.core.search;
+    expect(search.workerState(other)).toBe('none');
+    const first = must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }));
+    await vi.waitFor(() => expect(search.workerState(other)).toBe('ready'), { timeout: 20_000, interval: 20 });
+    expect(must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }))).toEqual(first);
+    must(await t.core.invoke('profiles.lock', { profileId: other }));
+    expect(search.workerState(other)).toBe('none');
   });
 
   it('falls back to keyword with a notice for semantic and hybrid', async () => {

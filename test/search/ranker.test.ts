@@ -78,7 +78,12 @@ it('runs from the build as well (out/main/search-worker.js, which `npm test` bui
 
 it('ranks on the main thread when the worker refuses or dies mid-query', async () => {
   const expected = await Promise.all(CASES.map((a) => searchWith(t.db, provider, a)));
-  const refusing: Ranker = { ready: true, rank: () => Promise.reject(new Error('refused')), close: async () => {} };
+  const refusing: Ranker = {
+    ready: true,
+    state: 'ready',
+    rank: () => Promise.reject(new Error('refused')),
+    close: async () => {},
+  };
   for (const [i, a] of CASES.entries()) expect(await searchWith(t.db, provider, a, refusing)).toEqual(expected[i]);
 
   // A worker that says it is ready, then exits on its first request.

@@ -33,10 +33,13 @@ export type RankerReply =
   | { type: 'ranked'; id: number; result: RankedKind }
   | { type: 'failed'; id: number; message: string };
 
+export type RankerState = 'starting' | 'ready' | 'stopped';
+
 export interface Ranker {
   rank: RankElsewhere;
   /** Whether requests go to the worker (false while it starts and once it has stopped). */
   readonly ready: boolean;
+  readonly state: RankerState;
   close(): Promise<void>;
 }
 
@@ -59,7 +62,7 @@ export function createRanker(
   start.dbKey.fill(0);
   thread.unref();
   const pending = new Map<number, Pending>();
-  let state: 'starting' | 'ready' | 'stopped' = 'starting';
+  let state: RankerState = 'starting';
   let nextId = 1;
 
   const settle = (id: number) => {
@@ -86,6 +89,9 @@ export function createRanker(
   return {
     get ready() {
       return state === 'ready';
+    },
+    get state() {
+      return state;
     },
     rank(kind, q, where, want, cap) {
       if (state !== 'ready') return Promise.reject(new AppError('INTERNAL', `search worker ${state}`));

@@ -10,7 +10,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../logging';
 import { pendingCount, redacts } from './embed';
 import { searchWith, type SearchArgs } from './index';
-import { createRanker, type Ranker } from './ranker';
+import { createRanker, type Ranker, type RankerState } from './ranker';
 import { modelKey, type EmbeddingProvider } from './providers/port';
 import { createEmbeddingRelay, type DrainReport, type RelayPorts } from './relay';
 import { redact } from './providers/redact';
@@ -134,6 +134,11 @@ export function createSearchService(deps: SearchServiceDeps) {
       const config = embeddingConfig(db, env);
       if (!config) return searchWith(db, null, args, ranker);
       return searchWith(db, forQueries(db, config, servingProvider(db, config.provider)), args, ranker);
+    },
+
+    /** The profile's search worker: none before its first query and after a lock. */
+    workerState(profileId: string): RankerState | 'none' {
+      return rankers.get(profileId)?.ranker.state ?? 'none';
     },
 
     /** Stops the profile's search worker (lock, delete); the next query after an unlock starts one. */
