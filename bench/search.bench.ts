@@ -133,7 +133,7 @@ test(`search at ${MEMORIES} memories`, { timeout: 3_600_000 }, async () => {
     // The search worker the app runs (ranker.ts): segments (and in hybrid conversations) are ranked
     // on its own connection while this thread ranks the rest.
     const ranker = createRanker(path, key);
-    await expect.poll(() => ranker.ready, { timeout: 30_000, interval: 10 }).toBe(true);
+    await expect.poll(() => ranker.state, { timeout: 30_000, interval: 10 }).toBe('ready');
 
     const raw = db.prepare(
       'SELECT rowid, bm25(fts_memories) AS s FROM fts_memories WHERE fts_memories MATCH ? ORDER BY rank LIMIT 20',

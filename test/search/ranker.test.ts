@@ -39,7 +39,7 @@ const CASES: SearchArgs[] = [
 
 async function readyRanker(worker?: URL): Promise<Ranker> {
   const ranker = createRanker(t.path, t.key, { worker });
-  await vi.waitFor(() => expect(ranker.ready).toBe(true), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(() => expect(ranker.state).toBe('ready'), { timeout: 20_000, interval: 20 });
   return ranker;
 }
 
@@ -60,7 +60,7 @@ it('answers every mode and filter exactly as the single-threaded search does', a
   } finally {
     await ranker.close();
   }
-  expect(ranker.ready).toBe(false);
+  expect(ranker.state).toBe('stopped');
 });
 
 it('runs from the build as well (out/main/search-worker.js, which `npm test` builds first)', async () => {
@@ -79,7 +79,6 @@ it('runs from the build as well (out/main/search-worker.js, which `npm test` bui
 it('ranks on the main thread when the worker refuses or dies mid-query', async () => {
   const expected = await Promise.all(CASES.map((a) => searchWith(t.db, provider, a)));
   const refusing: Ranker = {
-    ready: true,
     state: 'ready',
     rank: () => Promise.reject(new Error('refused')),
     close: async () => {},
@@ -94,10 +93,10 @@ it('ranks on the main thread when the worker refuses or dies mid-query', async (
   );
   const stopped = vi.fn();
   const ranker = createRanker(t.path, t.key, { worker: dying, onStopped: stopped });
-  await vi.waitFor(() => expect(ranker.ready).toBe(true), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(() => expect(ranker.state).toBe('ready'), { timeout: 20_000, interval: 20 });
   expect(await searchWith(t.db, provider, CASES[0]!, ranker)).toEqual(expected[0]);
   expect(stopped).toHaveBeenCalledWith('exited (code 3)');
-  expect(ranker.ready).toBe(false);
+  expect(ranker.state).toBe('stopped');
   // Once stopped it is not asked again.
   expect(await searchWith(t.db, provider, CASES[6]!, ranker)).toEqual(expected[6]);
   await ranker.close();

@@ -71,7 +71,7 @@ function ranking(
   ranker: Ranker | null,
   mode: 'keyword' | 'hybrid',
 ): Promise<KeywordRanking> {
-  if (!ranker?.ready) return Promise.resolve(rankKeyword(db, args));
+  if (!ranker || ranker.state !== 'ready') return Promise.resolve(rankKeyword(db, args));
   return rankKeywordWith(db, args, ranker.rank, OFFLOAD[mode]);
 }
 

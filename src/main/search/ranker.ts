@@ -37,8 +37,7 @@ export type RankerState = 'starting' | 'ready' | 'stopped';
 
 export interface Ranker {
   rank: RankElsewhere;
-  /** Whether requests go to the worker (false while it starts and once it has stopped). */
-  readonly ready: boolean;
+  /** Requests go to the worker only when 'ready' (not while it starts, nor once it has stopped). */
   readonly state: RankerState;
   close(): Promise<void>;
 }
@@ -48,7 +47,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** `worker`: a built worker file to run instead of the one beside this module (the benchmark). */
+/** `worker`: a worker file to run instead of the one beside this module (tests: the build's, a failing one). */
 export function createRanker(
   dbPath: string,
   dbKey: Buffer,
@@ -87,9 +86,6 @@ export function createRanker(
   thread.on('exit', (code) => stopped(`exited (code ${code})`));
 
   return {
-    get ready() {
-      return state === 'ready';
-    },
     get state() {
       return state;
     },
