@@ -48,7 +48,7 @@ describe('search.query', () => {
     expect(r.items.map((h) => [h.id, h.startS])).toEqual([['c-standup#1', 30.5]]);
   });
 
-  it('starts the search worker with the first query, answers the same through it, and stops it on lock', async () => {
+  it('starts the search worker with the first query, answers the same through it, stops it when turned off and on lock', async () => {
     const other = must(
       await t.core.invoke('profiles.create', { name: 'worker', protection: { kind: 'passphrase', passphrase: PASS } }),
     ).profile.id;
@@ -58,6 +58,14 @@ describe('search.query', () => {
     const first = must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }));
     await vi.waitFor(() => expect(search.workerState(other)).toBe('ready'), { timeout: 20_000, interval: 20 });
     expect(must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }))).toEqual(first);
+    // Turned off (a one-shot CLI host), the worker stops and queries start none.
+    search.useWorker(false);
+    expect(search.workerState(other)).toBe('none');
+    expect(must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }))).toEqual(first);
+    expect(search.workerState(other)).toBe('none');
+    search.useWorker(true);
+    must(await t.core.invoke('search.query', { profileId: other, query: 'vendor pricing' }));
+    expect(search.workerState(other)).not.toBe('none');
     must(await t.core.invoke('profiles.lock', { profileId: other }));
     expect(search.workerState(other)).toBe('none');
   });

@@ -37,6 +37,8 @@ export function openHost(dataDir: string, env: Record<string, string | undefined
   });
   core.sync.configure({ env });
   core.search.configure({ env });
+  // One-shot commands answer a single query; `serve` (startHeadless) turns the search worker on.
+  core.search.useWorker(false);
   return {
     core,
     logger: sink.logger.child({ module: 'cli' }),

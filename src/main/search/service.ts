@@ -38,13 +38,15 @@ const COUNTS_TTL_MS = 60_000;
 export function createSearchService(deps: SearchServiceDeps) {
   let env: Env = {};
   const counts = new WeakMap<Db, { at: number; byModel: Map<string, number> }>();
+  /** Whether queries get a search worker (off for one-shot CLI commands: see useWorker). */
+  let workerOn = true;
   /** Each unlocked profile's search worker, with the connection it was started for. */
   const rankers = new Map<string, { db: Db; ranker: Ranker }>();
 
   /** The profile's search worker: started on its first query (which is ranked here meanwhile) and
    * again after a re-unlock; one that stopped stays stopped for the session (ranker.ts). */
   function rankerFor(profileId: string, db: Db): Ranker | null {
-    if (!deps.connection) return null;
+    if (!deps.connection || !workerOn) return null;
     const running = rankers.get(profileId);
     if (running?.db === db) return running.ranker;
     if (running) void running.ranker.close();
@@ -56,6 +58,12 @@ export function createSearchService(deps: SearchServiceDeps) {
     });
     rankers.set(profileId, { db, ranker });
     return ranker;
+  }
+
+  async function haltWorkers(): Promise<void> {
+    const all = [...rankers.values()];
+    rankers.clear();
+    await Promise.all(all.map((r) => r.ranker.close()));
   }
 
   const relay = createEmbeddingRelay({
@@ -136,6 +144,16 @@ export function createSearchService(deps: SearchServiceDeps) {
       return searchWith(db, forQueries(db, config, servingProvider(db, config.provider)), args, ranker);
     },
 
+    /**
+     * Whether queries start and use a search worker (on by default). A one-shot CLI command answers
+     * one query, which a worker starting alongside would never serve: the CLI host turns it off and
+     * `serve` on again.
+     */
+    useWorker(on: boolean): void {
+      workerOn = on;
+      if (!on) void haltWorkers();
+    },
+
     /** The profile's search worker: none before its first query and after a lock. */
     workerState(profileId: string): RankerState | 'none' {
       return rankers.get(profileId)?.ranker.state ?? 'none';
@@ -149,11 +167,7 @@ export function createSearchService(deps: SearchServiceDeps) {
     },
 
     /** Stops every search worker (the host is closing). */
-    async halt(): Promise<void> {
-      const all = [...rankers.values()];
-      rankers.clear();
-      await Promise.all(all.map((r) => r.ranker.close()));
-    },
+    halt: haltWorkers,
 
     /** The background embedding relay: start/stop/forget/halt per profile, kick, status. */
     relay,

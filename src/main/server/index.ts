@@ -64,6 +64,8 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
   if (options.sync) core.sync.start(profileId);
   // Background embedding through the outbox (idle while the profile has no embedding provider).
   core.search.relay.start(profileId);
+  // Searches rank on two threads for as long as this host runs (a CLI host starts with it off).
+  core.search.useWorker(true);
   // Automatic encrypted backups of this profile, when due (backup.intervalHours, default daily).
   const backups = core.archive.startScheduler({
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
