@@ -15,6 +15,8 @@ export default defineConfig({
           'archive-worker': resolve(import.meta.dirname, 'src/main/archive/worker.ts'),
           // The search worker thread (src/main/search/ranker.ts finds it the same way).
           'search-worker': resolve(import.meta.dirname, 'src/main/search/worker.ts'),
+          // The WAL checkpoint thread (src/main/db/checkpointer.ts).
+          'checkpoint-worker': resolve(import.meta.dirname, 'src/main/db/checkpoint-worker.ts'),
         },
       },
     },

@@ -92,6 +92,8 @@ async function start(): Promise<void> {
   // Base-URL overrides for OMI, Gemini and Ollama (ANGEL_MEMORY_*_URL), as for the CLI.
   core.sync.configure({ env: process.env });
   core.search.configure({ env: process.env });
+  // WAL checkpoints off the event loop, as in `serve`.
+  core.checkpointInBackground(true);
   const tracked = trackInFlight(core);
 
   denyPermissions(session.defaultSession);

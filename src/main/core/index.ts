@@ -37,6 +37,7 @@ import {
 } from '../sync';
 import type { Memory } from '../../shared/models';
 import { createSearchService } from '../search/service';
+import { createCheckpoints } from '../db/checkpointer';
 import { enqueueEmbedding } from '../search/jobs';
 import type { RelayPorts } from '../search/relay';
 import { segmentIndexer } from '../search/segment-index';
@@ -122,16 +123,19 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
     return memory;
   }
 
+  function connection(profileId: string) {
+    const session = vault.session(profileId);
+    return { dbPath: databasePath(session.dir), dbKey: session.dbKey };
+  }
+
   const search = createSearchService({
     db,
     now: () => deps.clock.now(),
     logger: deps.logger,
     relay: deps.embedding,
-    connection(profileId) {
-      const session = vault.session(profileId);
-      return { dbPath: databasePath(session.dir), dbKey: session.dbKey };
-    },
+    connection,
   });
+  const checkpoints = createCheckpoints({ connection, logger: deps.logger });
 
   const webhook = createWebhookService({
     dataDir: deps.dataDir,
@@ -188,6 +192,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
    */
   async function afterUnlock(session: Session): Promise<void> {
     for (const s of secretValues(session.db)) deps.redactor.add(s);
+    checkpoints.attach(session.profile.id, session.db);
     await webhook.drainSpool(session.profile.id);
     segmentIndexer(session.db).kick();
     // The charts' first point; taken in the background so an unlock does not wait for it.
@@ -252,6 +257,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
       void sync.forget(profileId);
       void search.relay.forget(profileId);
       void search.forget(profileId);
+      void checkpoints.forget(profileId);
       const summary = vault.lock(profileId);
       metrics.forget(summary.id);
       emit('profiles.changed', { profileId: summary.id, locked: true });
@@ -269,6 +275,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
       await sync.forget(id);
       await search.relay.forget(id);
       await search.forget(id);
+      await checkpoints.forget(id);
       const deleted = vault.remove(id, confirmName);
       metrics.forget(id);
       webhook.invalidate();
@@ -457,11 +464,26 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
 
     doctor,
 
+    /**
+     * WAL checkpoints on a worker thread for every unlocked profile (db/checkpointer.ts). Off by
+     * default; the app and `serve` turn it on, one-shot CLI commands leave it off.
+     */
+    checkpointInBackground(on: boolean): void {
+      const unlocked = vault
+        .list()
+        .filter((p) => !p.locked)
+        .map((p) => ({ profileId: p.id, db: vault.session(p.id).db }));
+      checkpoints.enable(on, unlocked);
+    },
+
+    checkpointState: (profileId: string) => checkpoints.state(profileId),
+
     close(): void {
       metrics.stop();
       sync.halt();
       search.relay.halt();
       void search.halt();
+      void checkpoints.halt();
       vault.closeAll();
       listeners.clear();
     },

@@ -10,7 +10,7 @@
 // Indexing runs in chunks, each one transaction sized to a few milliseconds, with a turn of the event
 // loop between chunks so webhook acknowledgements and UI requests are never held up for long:
 //   - segmentIndexer(db).kick() after a commit (the webhook service does) or on unlock. Chunks run
-//     once writes pause for a moment (or at least every 100 ms under a steady stream, so the index
+//     once writes pause for 25 ms (or at least every 100 ms under a steady stream, so the index
 //     cannot starve); a slow poll also notices rows from writers that never kick;
 //   - catchUpSegmentIndex(db) before a keyword search: a small tail is indexed inline, a large backlog
 //     only partly (the caller says the index is still catching up) while the background continues;
@@ -181,8 +181,12 @@ export interface SegmentIndexer {
   readonly lastError: unknown;
 }
 
-/** A chunk waits until no write has kicked the indexer for this long: acknowledgements go first. */
-const IDLE_MS = 2;
+/**
+ * A chunk waits until no write has kicked the indexer for this long: acknowledgements go first. A
+ * steady stream of deliveries (a backlog OMI replays, a burst) leaves gaps of a few milliseconds
+ * between them; a chunk started in each would delay the next acknowledgement every time.
+ */
+const IDLE_MS = 25;
 /** ...but never longer than this since the last chunk, so a steady stream of writes cannot starve it. */
 const MAX_DEFER_MS = 100;
 

@@ -66,6 +66,8 @@ export async function startHeadless(options: HeadlessOptions): Promise<Headless>
   core.search.relay.start(profileId);
   // Searches rank on two threads for as long as this host runs (a CLI host starts with it off).
   core.search.useWorker(true);
+  // WAL checkpoints off the event loop, so no acknowledgement waits for one.
+  core.checkpointInBackground(true);
   // Automatic encrypted backups of this profile, when due (backup.intervalHours, default daily).
   const backups = core.archive.startScheduler({
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openTestDb, testContext, type TestDb } from '../../../../test/support/db';
@@ -5,7 +6,7 @@ import { AppError } from '../../errors';
 import { catchUpSegmentIndex } from '../../search/segment-index';
 import { normalizeOmiConversation, type NormalizedConversation } from '../../webhook/omi-conversation';
 import { auditFor } from './audit';
-import { getConversation, listConversations, upsertConversation } from './conversations';
+import { conversationHash, getConversation, listConversations, upsertConversation } from './conversations';
 
 type Json = Record<string, unknown>;
 
@@ -144,6 +145,95 @@ describe('upsertConversation', () => {
     expect(upsertConversation(t.db, normalized(revised), 'webhook', ctx).outcome).toBe('updated');
     const { raw } = t.db.prepare('SELECT raw FROM conversations WHERE id = ?').get(ID) as { raw: string };
     expect(JSON.parse(raw)).toEqual(revised);
+  });
+
+  test('stores every segment field as sent: types, nulls, unicode and order', () => {
+    const segments = [
+      {
+        id: 'seg-1',
+        text: 'Café 🙂 naïve "quoted" \\ back\nline',
+        speaker: 'SPEAKER_1',
+        speaker_id: 1,
+        is_user: true,
+        person_id: 'p-9',
+        start: 0,
+        end: 2.5,
+      },
+      { text: '日本語の文', speaker: null, speaker_id: null, is_user: false, person_id: null, start: 3.25, end: 7 },
+      { id: 42, text: '', start: 1e6, end: 1e6 + 0.125 },
+    ];
+    upsertConversation(t.db, normalized({ ...body, transcript_segments: segments }), 'webhook', ctx);
+    const rows = t.db
+      .prepare(
+        `SELECT idx, segment_id, text, speaker, speaker_id, is_user, person_id, start_s, end_s,
+                typeof(speaker_id) AS id_type, typeof(start_s) AS start_type
+         FROM transcript_segments WHERE conversation_id = ? ORDER BY idx`,
+      )
+      .all(ID);
+    expect(rows).toEqual([
+      {
+        idx: 0,
+        segment_id: 'seg-1',
+        text: segments[0]!.text,
+        speaker: 'SPEAKER_1',
+        speaker_id: 1,
+        is_user: 1,
+        person_id: 'p-9',
+        start_s: 0,
+        end_s: 2.5,
+        id_type: 'integer',
+        start_type: 'real',
+      },
+      {
+        idx: 1,
+        segment_id: null,
+        text: '日本語の文',
+        speaker: null,
+        speaker_id: null,
+        is_user: 0,
+        person_id: null,
+        start_s: 3.25,
+        end_s: 7,
+        id_type: 'null',
+        start_type: 'real',
+      },
+      {
+        idx: 2,
+        segment_id: '42',
+        text: '',
+        speaker: null,
+        speaker_id: null,
+        is_user: 0,
+        person_id: null,
+        start_s: 1e6,
+        end_s: 1e6 + 0.125,
+        id_type: 'null',
+        start_type: 'real',
+      },
+    ]);
+  });
+
+  test('a conversation stored under the earlier content hash is recognised as unchanged, and its hash updated', () => {
+    const c = normalized(body);
+    upsertConversation(t.db, c, 'webhook', ctx);
+    // The hash earlier versions stored: the parsed fields and the payload together.
+    const legacy = createHash('sha256').update(JSON.stringify(c)).digest('hex');
+    t.db.prepare('UPDATE conversations SET content_hash = ? WHERE id = ?').run(legacy, ID);
+    const segmentPks = t.db.prepare('SELECT pk FROM transcript_segments ORDER BY pk').all();
+
+    expect(upsertConversation(t.db, normalized(structuredClone(body)), 'sync', ctx).outcome).toBe('unchanged');
+    expect(t.db.prepare('SELECT pk FROM transcript_segments ORDER BY pk').all()).toEqual(segmentPks);
+    expect(count('SELECT count(*) AS n FROM conversation_revisions')).toBe(0);
+    expect(auditFor(t.db, 'conversation', ID)).toHaveLength(1);
+    const { content_hash } = t.db.prepare('SELECT content_hash FROM conversations WHERE id = ?').get(ID) as {
+      content_hash: string;
+    };
+    expect(content_hash).toBe(conversationHash(c));
+    expect(content_hash).not.toBe(legacy);
+    // A real change under a legacy hash is still a revision.
+    t.db.prepare('UPDATE conversations SET content_hash = ? WHERE id = ?').run(legacy, ID);
+    expect(upsertConversation(t.db, withSegments(['changed']), 'sync', ctx).outcome).toBe('updated');
+    expect(count('SELECT count(*) AS n FROM conversation_revisions')).toBe(1);
   });
 
   test('the segment index finds a word after insert and forgets it once the segment is replaced', () => {

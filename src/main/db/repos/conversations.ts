@@ -14,13 +14,19 @@ type Origin = ConversationSummary['origin'];
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
 /**
- * A stable hash of everything we store, the raw payload included: an identical re-delivery changes
+ * A stable hash of everything we store. Every stored field is parsed from the raw payload
+ * (normalizeOmiConversation), so the payload's JSON is hashed: an identical re-delivery changes
  * nothing, and one that differs only in fields we do not parse (apps_results, photos) still replaces
  * the stored raw payload instead of being dropped as unchanged.
  */
 export function conversationHash(c: NormalizedConversation): string {
-  return createHash('sha256').update(JSON.stringify(c)).digest('hex');
+  return hashRawJson(JSON.stringify(c.raw));
 }
+
+const hashRawJson = (json: string) => createHash('sha256').update(json).digest('hex');
+
+/** What conversationHash was in earlier versions: the parsed fields and the payload together. */
+const legacyHash = (c: NormalizedConversation) => createHash('sha256').update(JSON.stringify(c)).digest('hex');
 
 export function upsertConversation(
   db: Db,
@@ -28,12 +34,18 @@ export function upsertConversation(
   origin: Origin,
   ctx: WriteContext,
 ): { id: string; outcome: UpsertOutcome } {
-  const hash = conversationHash(c);
+  const raw = JSON.stringify(c.raw);
+  const hash = hashRawJson(raw);
   const now = ctx.now().toISOString();
   return db.transaction(() => {
     const existing = stmt(db, 'SELECT content_hash FROM conversations WHERE id = ?').get(c.id) as
       { content_hash: string } | undefined;
     if (existing?.content_hash === hash) return { id: c.id, outcome: 'unchanged' as const };
+    if (existing && existing.content_hash === legacyHash(c)) {
+      // Stored before the hash changed and identical: only the hash is brought up to date.
+      stmt(db, 'UPDATE conversations SET content_hash = ? WHERE id = ?').run(hash, c.id);
+      return { id: c.id, outcome: 'unchanged' as const };
+    }
     if (existing) {
       // A revision: keep what is about to be replaced.
       stmt(
@@ -72,20 +84,36 @@ export function upsertConversation(
       starred: c.starred ? 1 : 0,
       visibility: c.visibility,
       geolocation: c.geolocation ? JSON.stringify(c.geolocation) : null,
-      raw: JSON.stringify(c.raw),
+      raw,
       hash,
       origin,
       now,
     });
 
     stmt(db, 'DELETE FROM transcript_segments WHERE conversation_id = ?').run(c.id);
-    c.segments.forEach((g, idx) =>
+    if (c.segments.length > 0) {
+      // One statement for the whole transcript: SQLite walks the array, instead of a call per row.
       stmt(
         db,
         `INSERT INTO transcript_segments (conversation_id, idx, segment_id, text, speaker, speaker_id, is_user, person_id, start_s, end_s)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(c.id, idx, g.segmentId, g.text, g.speaker, g.speakerId, g.isUser ? 1 : 0, g.personId, g.start, g.end),
-    );
+         SELECT ?, key, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+         FROM json_each(?)`,
+      ).run(
+        c.id,
+        JSON.stringify(
+          c.segments.map((g) => [
+            g.segmentId,
+            g.text,
+            g.speaker,
+            g.speakerId,
+            g.isUser ? 1 : 0,
+            g.personId,
+            g.start,
+            g.end,
+          ]),
+        ),
+      );
+    }
     stmt(db, 'DELETE FROM action_items WHERE conversation_id = ?').run(c.id);
     for (const a of c.actionItems) {
       stmt(
