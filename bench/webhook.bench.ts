@@ -11,7 +11,9 @@
 // the body), committed in one synchronous=FULL transaction before the 200 is sent. The segments'
 // full-text indexing is not in that transaction: the background segment indexer
 // (src/main/search/segment-index.ts) does it after the commits, in the same process and on the same
-// thread, so it competes with the acknowledgements for CPU during every phase below.
+// thread: once deliveries pause for 25 ms, and otherwise one short chunk every 100 ms, so it still
+// competes with the acknowledgements for CPU during every phase below. serve also runs the WAL
+// checkpoint thread (src/main/db/checkpointer.ts), which takes the second core while it copies.
 //
 // 1. Fixed rate, open loop: 200 requests/s for 5 s, request i sent at t0 + i*5 ms whatever happened to
 //    the earlier ones; latency = response end - scheduled send time, so a stall counts against every

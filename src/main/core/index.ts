@@ -242,6 +242,7 @@ export function createCore(deps: CoreDeps & { sync?: Partial<SyncPorts>; embeddi
     'profiles.list': () => vault.list(),
     'profiles.create': async ({ name, protection }) => {
       const created = await vault.create(name, protection);
+      checkpoints.attach(created.profile.id, vault.session(created.profile.id).db);
       emit('profiles.changed', { profileId: created.profile.id, locked: false });
       return created;
     },

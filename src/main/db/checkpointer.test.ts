@@ -3,9 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { afterEach, expect, it, vi } from 'vitest';
+import { makeCore, must, tempDir } from '../../../test/support/core';
 import { openTestDb, type TestDb } from '../../../test/support/db';
 import { AUTOCHECKPOINT_FRAMES, startCheckpointer, type Checkpointer } from './checkpointer';
 
+const PASS = 'checkpoint test passphrase';
 let t: TestDb | undefined;
 let checkpointer: Checkpointer | undefined;
 afterEach(async () => {
@@ -83,4 +85,46 @@ it('stops without touching a connection that is already closed', async () => {
   t.db.close();
   await checkpointer.close();
   expect(checkpointer.state).toBe('stopped');
+});
+
+it('runs for each unlocked profile of a host that turns it on, and stops when the profile locks', async () => {
+  const dir = tempDir('angel-memory-checkpoint-core-');
+  const { core, close } = makeCore(dir.path);
+  try {
+    const { profile } = must(
+      await core.invoke('profiles.create', { name: 'Ada', protection: { kind: 'passphrase', passphrase: PASS } }),
+    );
+    expect(core.checkpointState(profile.id)).toBe('none');
+    core.checkpointInBackground(true);
+    await vi.waitFor(() => expect(core.checkpointState(profile.id)).toBe('running'), { timeout: 20_000, interval: 20 });
+    const db = core.vault.session(profile.id).db;
+    expect(autocheckpoint(db)).toBe(0);
+
+    must(await core.invoke('profiles.lock', { profileId: profile.id }));
+    expect(core.checkpointState(profile.id)).toBe('none');
+    must(
+      await core.invoke('profiles.unlock', {
+        profileId: profile.id,
+        credential: { kind: 'passphrase', passphrase: PASS },
+      }),
+    );
+    await vi.waitFor(() => expect(core.checkpointState(profile.id)).toBe('running'), { timeout: 20_000, interval: 20 });
+
+    core.checkpointInBackground(false);
+    expect(core.checkpointState(profile.id)).toBe('none');
+    expect(autocheckpoint(core.vault.session(profile.id).db)).toBe(AUTOCHECKPOINT_FRAMES);
+
+    // A profile created while it is on gets one at once.
+    core.checkpointInBackground(true);
+    const second = must(
+      await core.invoke('profiles.create', { name: 'Bo', protection: { kind: 'passphrase', passphrase: PASS } }),
+    );
+    await vi.waitFor(() => expect(core.checkpointState(second.profile.id)).toBe('running'), {
+      timeout: 20_000,
+      interval: 20,
+    });
+  } finally {
+    await close();
+    dir.remove();
+  }
 });
