@@ -89,8 +89,8 @@ it('stops without touching a connection that is already closed', async () => {
 
 it('runs for each unlocked profile of a host that turns it on, and stops when the profile locks', async () => {
   const dir = tempDir('angel-memory-checkpoint-core-');
-  const t = makeCore(dir.path);
-  const core = t.core;
+  const host = makeCore(dir.path);
+  const core = host.core;
   try {
     const { profile } = must(
       await core.invoke('profiles.create', { name: 'Ada', protection: { kind: 'passphrase', passphrase: PASS } }),
@@ -125,7 +125,7 @@ it('runs for each unlocked profile of a host that turns it on, and stops when th
       interval: 20,
     });
   } finally {
-    await t.close();
+    await host.close();
     dir.remove();
   }
 });
