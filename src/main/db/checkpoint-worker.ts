@@ -2,23 +2,15 @@
 // opens its own connection to the vault with the raw key handed over in workerData (zeroed once the
 // vault is open) and runs a PASSIVE checkpoint on a timer. A checkpoint with nothing to copy reads
 // the WAL index and returns, so an idle vault costs next to nothing.
-import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from './open';
+import { openWorkerConnection } from './open';
 import type { CheckpointReply, CheckpointStart } from './checkpointer';
 
 const port = parentPort;
 if (!port) throw new Error('db/checkpoint-worker.ts runs only as a worker thread');
 
 const start = workerData as CheckpointStart;
-const key = Buffer.from(start.dbKey);
-let db: ReturnType<typeof openDatabase>;
-try {
-  db = openDatabase(start.dbPath, key, { snapshotDir: join(dirname(start.dbPath), 'backups') });
-} finally {
-  key.fill(0);
-  start.dbKey.fill(0);
-}
+const db = openWorkerConnection(start);
 // It never writes, so it never checkpoints on a commit; only the timer below does.
 db.pragma('wal_autocheckpoint = 0');
 

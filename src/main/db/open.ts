@@ -4,6 +4,7 @@
 // read our files (the archive is the interchange format), so compatibility does not outweigh that.
 // The key is the profile's random 256-bit master key passed raw: the expensive KDF runs once in the
 // key wrap (profiles/keys.ts), not on every connection.
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import * as sqliteVec from 'sqlite-vec';
 import { AppError } from '../errors';
@@ -52,5 +53,19 @@ export function openDatabase(path: string, masterKey: Buffer, options: OpenOptio
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * A worker thread's own connection to its parent's vault (the search worker, the checkpoint
+ * worker), from the path and raw key handed over in workerData; the key is zeroed once it is open.
+ */
+export function openWorkerConnection(start: { dbPath: string; dbKey: Uint8Array }): Db {
+  const key = Buffer.from(start.dbKey);
+  try {
+    return openDatabase(start.dbPath, key, { snapshotDir: join(dirname(start.dbPath), 'backups') });
+  } finally {
+    key.fill(0);
+    start.dbKey.fill(0);
   }
 }

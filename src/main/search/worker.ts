@@ -1,9 +1,8 @@
 // The search worker thread (bundled as out/main/search-worker.js; ranker.ts starts it). It holds its
 // own read connection to the vault and ranks the keyword matches of the kinds it is sent (rankKind,
 // the same code the main thread runs), so one query's kinds are ranked on two cores at once.
-import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../db/open';
+import { openWorkerConnection } from '../db/open';
 import { KINDS, rankKind, useSearchCache } from './keyword';
 import type { RankerReply, RankerRequest, RankerStart } from './ranker';
 
@@ -11,14 +10,7 @@ const port = parentPort;
 if (!port) throw new Error('search/worker.ts runs only as a worker thread');
 
 const start = workerData as RankerStart;
-const key = Buffer.from(start.dbKey);
-let db: ReturnType<typeof openDatabase>;
-try {
-  db = openDatabase(start.dbPath, key, { snapshotDir: join(dirname(start.dbPath), 'backups') });
-} finally {
-  key.fill(0);
-  start.dbKey.fill(0);
-}
+const db = openWorkerConnection(start);
 useSearchCache(db);
 db.pragma('query_only = ON');
 
